@@ -1,0 +1,44 @@
+"""What every flow shares: settings, the Spark session, the retry policy."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+# No internet here and no reason to phone home from a finance pipeline.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+from lakehouse.config import Settings, load_settings  # noqa: E402
+from lakehouse.errors import WriteConflict  # noqa: E402
+from lakehouse.spark import get_spark  # noqa: E402
+
+
+def settings_and_spark() -> tuple[Settings, SparkSession]:
+    settings = load_settings()
+    return settings, get_spark(settings)
+
+
+def parse_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def retry_on_write_conflict(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a task only when Delta reported a concurrent-write conflict."""
+    try:
+        state.result()
+    except WriteConflict:
+        return True
+    except Exception:  # noqa: BLE001 - any other failure is bad data or a bug: no retry
+        return False
+    return False
+
+
+WRITE_TASK_OPTIONS: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": 5,
+    "retry_condition_fn": retry_on_write_conflict,
+}

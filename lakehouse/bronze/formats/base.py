@@ -1,0 +1,180 @@
+"""The contract every feed parser fulfils.
+
+A parser is a pure function ``parse(data: bytes, path: str) -> ParsedFile``. It
+never touches Spark or the file system. It raises :class:`FileRejected` when the
+file as a whole cannot be accepted (not the format, truncated, control totals that
+do not tie) and puts single unparseable rows into ``ParsedFile.quarantine`` so that
+``rows read = len(rows) + len(quarantine)`` holds for every file.
+
+All values in ``ParsedRow.values`` are strings (or ``None``): bronze keeps what the
+file said; silver types it. Amounts are written as plain decimal strings in major
+units with ``.`` as the separator (``"1234.50"``), dates as ISO ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lakehouse.errors import FileRejected
+
+__all__ = [
+    "BANK_COLUMNS",
+    "PARTNER_COLUMNS",
+    "LEDGER_COLUMNS",
+    "MANUAL_DECISION_COLUMNS",
+    "FileRejected",
+    "ParsedFile",
+    "ParsedRow",
+    "QuarantinedRow",
+]
+
+# Every bank statement format (BAI2, camt.053/054, MT940, NACHA) lands in bronze
+# with these columns.
+#   record_type      TXN (a booked entry) or BALANCE (a statement balance)
+#   statement_id     identifier of the statement/group/batch inside the file
+#   account_id       our account as the bank names it (raw; masked in silver)
+#   currency         ISO 4217 code (the format's default applied when absent)
+#   booking_date     ISO date the entry was booked / the balance date
+#   value_date       ISO value date when the file gives one
+#   amount           unsigned decimal string in major units
+#   credit_debit     CRDT or DBIT (direction for our account)
+#   reversal         "true" when the entry reverses an earlier one (camt RvslInd,
+#                    MT940 RC/RD, NACHA return), else "false"
+#   balance_type     for BALANCE rows: OPBD, CLBD, OPAV, CLAV, ... (ISO codes)
+#   type_code        bank transaction code (BAI2 type, camt BkTxCd, MT940 GVC/
+#                    transaction type, NACHA transaction code)
+#   bank_reference   the bank's reference for the entry
+#   customer_reference  the reference we or our counterparty gave (EndToEndId, ...)
+#   description      free text (88 continuations, :86:, RmtInf, ...) joined by " "
+#   counterparty_name, counterparty_account   raw; masked in silver
+#   return_reason    NACHA R01..R99 / C01.. codes, camt RtrInf reason, else None
+#   raw              the source text of the record (line(s) or XML fragment)
+BANK_COLUMNS: tuple[str, ...] = (
+    "record_type",
+    "statement_id",
+    "account_id",
+    "currency",
+    "booking_date",
+    "value_date",
+    "amount",
+    "credit_debit",
+    "reversal",
+    "balance_type",
+    "type_code",
+    "bank_reference",
+    "customer_reference",
+    "description",
+    "counterparty_name",
+    "counterparty_account",
+    "return_reason",
+    "raw",
+)
+
+# Partner settlement reports (Adyen settlement details, Stripe balance/payout
+# reconciliation, ...) map their own header names onto these columns.
+#   record_type      the partner's type (Settled, Refunded, Chargeback, MerchantPayout,
+#                    charge, refund, payout, ...), verbatim
+#   batch_id         settlement batch number / payout id the row is paid out in
+#   psp_reference    the partner's id of the payment or balance transaction
+#   merchant_reference  our reference (the ledger's external_ref)
+#   booked_at        creation/booking timestamp as written, ISO-8601 without zone
+#   timezone         the zone of booked_at as the report gives it (CET, UTC, ...)
+#   gross_currency, gross_amount   signed decimal: + money to us, - money from us
+#   exchange_rate    gross -> net currency rate when the report gives one
+#   net_currency, net_amount       signed decimal, same sign convention
+#   fee_amount       total fees (always >= 0 for a charge) in net currency
+#   commission, markup, scheme_fees, interchange   fee components when given
+#   payment_method, modification_reference, value_date, description
+#   raw              the source row as JSON {header: value}
+PARTNER_COLUMNS: tuple[str, ...] = (
+    "record_type",
+    "batch_id",
+    "psp_reference",
+    "merchant_reference",
+    "booked_at",
+    "timezone",
+    "gross_currency",
+    "gross_amount",
+    "exchange_rate",
+    "net_currency",
+    "net_amount",
+    "fee_amount",
+    "commission",
+    "markup",
+    "scheme_fees",
+    "interchange",
+    "payment_method",
+    "modification_reference",
+    "value_date",
+    "description",
+    "raw",
+)
+
+# The internal ledger export (CSV with a header), verbatim.
+LEDGER_COLUMNS: tuple[str, ...] = (
+    "entry_id",
+    "event_type",
+    "loan_id",
+    "merchant_id",
+    "amount",
+    "currency",
+    "effective_date",
+    "created_at",
+    "external_ref",
+    "channel",
+)
+
+# Operator decisions (lakehouse match / unmatch / write-off) as landed JSON lines.
+MANUAL_DECISION_COLUMNS: tuple[str, ...] = (
+    "decision_id",
+    "action",
+    "leg",
+    "left_ids",
+    "right_ids",
+    "item_id",
+    "reason",
+    "decided_by",
+    "decided_at",
+)
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """One bronze row: its 1-based position in the file and its column values."""
+
+    row_number: int
+    values: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    """A row that could not be parsed, kept with its position, source text and reason."""
+
+    row_number: int
+    raw: str
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    """Everything a parser learned from one file.
+
+    ``entries`` follows the definition of ``lakehouse inspect``: BAI2 ``16`` records,
+    MT940 ``:61:`` lines, camt ``Ntry`` elements, NACHA entry detail records, CSV data
+    rows. ``totals`` holds decimal strings (e.g. ``{"credits": "12.00", "debits":
+    "3.50", "opening": ..., "closing": ...}``) keyed by what the format controls.
+    """
+
+    format: str
+    columns: tuple[str, ...]
+    rows: list[ParsedRow] = field(default_factory=list)
+    quarantine: list[QuarantinedRow] = field(default_factory=list)
+    entries: int = 0
+    accounts: list[str] = field(default_factory=list)
+    currencies: list[str] = field(default_factory=list)
+    totals: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.rows) + len(self.quarantine)

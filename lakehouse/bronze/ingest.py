@@ -1,0 +1,223 @@
+"""The ingest step: landing zone -> bronze, exactly once per file content.
+
+For business day D every feed's files that arrived on or before D and whose SHA-256
+is not in ``bronze/_manifest`` are parsed. Accepted files append their rows to
+``bronze/<feed>`` and bad rows to ``bronze/<feed>_quarantine``; rejected files go to
+``bronze/_rejected_files``. Each append is a Delta transaction keyed by the file
+hash (``txnAppId``), and the manifest row is written last: a crash at any point
+leaves no half-written file, and the re-run completes it without duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.bronze.formats import get_parser
+from lakehouse.bronze.formats.base import ParsedFile
+from lakehouse.bronze.tables import (
+    MANIFEST,
+    REJECTED_FILES,
+    feed_table,
+    quarantine_table,
+)
+from lakehouse.config import FeedSettings
+from lakehouse.errors import FileRejected
+from lakehouse.io import RunContext, TableSpec, append, read
+from lakehouse.landing import LandedFile, LandingZone
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    feed: str
+    path: str
+    sha256: str
+    status: str  # ingested | rejected | skipped
+    rows_bronze: int = 0
+    rows_quarantined: int = 0
+    detail: str = ""
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def rows_bronze(self) -> int:
+        return sum(o.rows_bronze for o in self.outcomes)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(o.rows_quarantined for o in self.outcomes)
+
+
+def _frame(spark: SparkSession, spec: TableSpec, records: list[dict[str, object]]) -> DataFrame:
+    columns = [f.name for f in spec.schema.fields]
+    pdf = pd.DataFrame.from_records(records, columns=columns)
+    return spark.createDataFrame(pdf.astype(object).where(pdf.notna(), None), spec.schema)
+
+
+def _lineage(
+    feed: FeedSettings, item: LandedFile, sha: str, row_number: int, ctx: RunContext, now: datetime
+) -> dict[str, object]:
+    return {
+        "_source": feed.name,
+        "_file_path": item.uri,
+        "_file_sha256": sha,
+        "_row_number": row_number,
+        "_ingested_at": now,
+        "_run_id": ctx.run_id,
+        "_arrival_date": item.arrival_date,
+    }
+
+
+def _manifest_row(
+    feed: FeedSettings,
+    item: LandedFile,
+    sha: str,
+    ctx: RunContext,
+    now: datetime,
+    parsed: ParsedFile | None,
+    reason: str | None,
+) -> dict[str, object]:
+    return {
+        "file_sha256": sha,
+        "feed": feed.name,
+        "file_path": item.uri,
+        "file_name": item.name,
+        "size_bytes": item.size,
+        "format": parsed.format if parsed else feed.format,
+        "status": "rejected" if reason else "ingested",
+        "rows_read": parsed.rows_read if parsed else 0,
+        "rows_bronze": len(parsed.rows) if parsed else 0,
+        "rows_quarantined": len(parsed.quarantine) if parsed else 0,
+        "warnings": list(parsed.warnings) if parsed else [],
+        "reason": reason,
+        "arrival_date": item.arrival_date,
+        "_ingested_at": now,
+        "_run_id": ctx.run_id,
+    }
+
+
+def _write_accepted(
+    spark: SparkSession,
+    feed: FeedSettings,
+    item: LandedFile,
+    sha: str,
+    parsed: ParsedFile,
+    ctx: RunContext,
+    now: datetime,
+) -> None:
+    settings = ctx.settings
+    spec = feed_table(feed)
+    rows = [
+        {**row.values, **_lineage(feed, item, sha, row.row_number, ctx, now)} for row in parsed.rows
+    ]
+    if rows:
+        append(_frame(spark, spec, rows), settings, spec, ctx, step="ingest", txn_app_id=f"bronze-{sha}")
+    if parsed.quarantine:
+        qspec = quarantine_table(feed)
+        bad = [
+            {"raw": q.raw, "reason": q.reason, **_lineage(feed, item, sha, q.row_number, ctx, now)}
+            for q in parsed.quarantine
+        ]
+        append(_frame(spark, qspec, bad), settings, qspec, ctx, step="ingest", txn_app_id=f"quarantine-{sha}")
+
+
+def ingest_file(
+    spark: SparkSession,
+    feed: FeedSettings,
+    item: LandedFile,
+    data: bytes,
+    ctx: RunContext,
+) -> FileOutcome:
+    """Parse one landed file's bytes and write them to bronze (not checking the manifest)."""
+    sha = hashlib.sha256(data).hexdigest()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    settings = ctx.settings
+    try:
+        parsed = get_parser(feed.format)(data, item.uri)
+    except FileRejected as exc:
+        reason = exc.reason
+        rejected = {
+            "file_sha256": sha,
+            "feed": feed.name,
+            "file_path": item.uri,
+            "format": feed.format,
+            "reason": reason,
+            "arrival_date": item.arrival_date,
+            "_rejected_at": now,
+            "_run_id": ctx.run_id,
+        }
+        append(
+            _frame(spark, REJECTED_FILES, [rejected]), settings, REJECTED_FILES, ctx,
+            step="ingest", txn_app_id=f"rejected-{sha}",
+        )
+        manifest = _manifest_row(feed, item, sha, ctx, now, None, reason)
+        append(_frame(spark, MANIFEST, [manifest]), settings, MANIFEST, ctx, step="ingest",
+               txn_app_id=f"manifest-{sha}")
+        log.warning("rejected %s: %s", item.uri, reason)
+        return FileOutcome(feed.name, item.uri, sha, "rejected", detail=reason)
+    _write_accepted(spark, feed, item, sha, parsed, ctx, now)
+    manifest = _manifest_row(feed, item, sha, ctx, now, parsed, None)
+    append(_frame(spark, MANIFEST, [manifest]), settings, MANIFEST, ctx, step="ingest",
+           txn_app_id=f"manifest-{sha}")
+    for warning in parsed.warnings:
+        log.warning("%s: %s", item.uri, warning)
+    return FileOutcome(
+        feed.name, item.uri, sha, "ingested", len(parsed.rows), len(parsed.quarantine),
+        "; ".join(parsed.warnings),
+    )
+
+
+def known_hashes(spark: SparkSession, ctx: RunContext) -> dict[str, str]:
+    """sha256 -> path of every file content already in the manifest."""
+    rows = read(spark, ctx.settings, MANIFEST).select("file_sha256", "file_path").collect()
+    return {r.file_sha256: r.file_path for r in rows}
+
+
+def ingest(
+    spark: SparkSession,
+    zone: LandingZone,
+    ctx: RunContext,
+    feeds: list[str] | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every new file of ``feeds`` (default: all) that arrived by ``ctx.as_of``."""
+    settings = ctx.settings
+    seen = known_hashes(spark, ctx)
+    report = IngestReport()
+    for name in feeds or sorted(settings.feeds):
+        feed = settings.feed(name)
+        for item in zone.list(name):
+            if item.arrival_date > ctx.as_of:
+                continue
+            data = zone.read(item)
+            sha = hashlib.sha256(data).hexdigest()
+            if sha in seen:
+                detail = "" if seen[sha] == item.uri else f"same bytes as {seen[sha]}"
+                report.outcomes.append(FileOutcome(name, item.uri, sha, "skipped", detail=detail))
+                continue
+            outcome = ingest_file(spark, feed, item, data, ctx)
+            seen[sha] = item.uri
+            report.outcomes.append(outcome)
+            if progress:
+                progress(
+                    f"{outcome.status:9} {name:16} {item.name} "
+                    f"({outcome.rows_bronze} rows, {outcome.rows_quarantined} quarantined)"
+                    + (f" {outcome.detail}" if outcome.detail else "")
+                )
+    return report

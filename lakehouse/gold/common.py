@@ -1,0 +1,28 @@
+"""Shared gold helpers: states, reason codes, aging buckets, run columns."""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+from pyspark.sql.types import DateType, StringType, StructField, TimestampType
+
+STATES = ("MATCHED", "PARTIAL", "PENDING", "EXCEPTION", "WRITTEN_OFF")
+OPEN_STATES = ("PARTIAL", "PENDING", "EXCEPTION")
+BREAK_STATES = ("PARTIAL", "EXCEPTION")
+REASON_CODES = ("MISSING_COUNTERPART", "AMOUNT_MISMATCH", "CURRENCY_MISMATCH", "DUPLICATE",
+                "FEE_VARIANCE", "UNEXPECTED_BANK_ITEM")
+
+RUN_FIELDS = [
+    StructField("_as_of", DateType(), True),
+    StructField("_run_id", StringType(), True),
+    StructField("_updated_at", TimestampType(), True),
+]
+
+
+def aging_bucket(age_days: Column, buckets: tuple[tuple[str, int, int | None], ...]) -> Column:
+    """The label of the configured bucket that holds ``age_days`` (NULL for NULL)."""
+    result: Column = F.lit(None).cast("string")
+    for label, low, high in reversed(buckets):
+        test = age_days >= low if high is None else age_days.between(low, high)
+        result = F.when(test, F.lit(label)).otherwise(result)
+    return result

@@ -1,0 +1,58 @@
+"""gold.recon_items: the reconciliation state of every item of every leg.
+
+Grain: one row per (leg, item_id). ``state`` is MATCHED, PARTIAL, PENDING, EXCEPTION
+or WRITTEN_OFF; open items carry their age in days as of the run and its bucket.
+Written with MERGE: a re-run of the same day updates nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
+
+from lakehouse.gold.common import OPEN_STATES, RUN_FIELDS, aging_bucket
+from lakehouse.io import TableSpec
+from lakehouse.silver.common import MONEY
+
+SCHEMA = StructType(
+    [
+        StructField("leg", StringType(), False),
+        StructField("item_id", StringType(), False),
+        StructField("side", StringType(), True),
+        StructField("source", StringType(), True),
+        StructField("partner", StringType(), True),
+        StructField("item_ref", StringType(), True),
+        StructField("business_date", DateType(), True),
+        StructField("amount", MONEY, True),
+        StructField("currency", StringType(), True),
+        StructField("reference", StringType(), True),
+        StructField("state", StringType(), True),
+        StructField("reason_code", StringType(), True),
+        StructField("match_id", StringType(), True),
+        StructField("rule", StringType(), True),
+        StructField("age_days", IntegerType(), True),
+        StructField("aging_bucket", StringType(), True),
+        *RUN_FIELDS,
+    ]
+)
+
+SPEC = TableSpec(
+    layer="gold",
+    name="recon_items",
+    schema=SCHEMA,
+    keys=("leg", "item_id"),
+    description="One row per (leg, item_id): state, reason, match, age and bucket.",
+)
+
+
+def with_age(items: DataFrame, as_of: date, buckets: tuple[tuple[str, int, int | None], ...]
+             ) -> DataFrame:
+    """Age in days since the business date, for open items only."""
+    age = F.datediff(F.lit(as_of), F.col("business_date"))
+    is_open = F.col("state").isin(*OPEN_STATES)
+    return items.withColumn(
+        "age_days", F.when(is_open, age).cast("int")
+    ).withColumn("aging_bucket", F.when(is_open, aging_bucket(age, buckets)))

@@ -1,0 +1,356 @@
+"""The reconcile step: silver -> gold for business day D, as known by D.
+
+1. Items: silver rows that arrived by D with a business date in ``[D - window, D]``
+   (plus any item an operator decided on), minus members of matches made by earlier
+   days' runs (those are frozen, so the cost stays flat as history grows).
+2. Manual decisions known by D apply first: write-offs, forced matches, and
+   unmatches that forbid a pair and unfreeze its match.
+3. Each leg's rules run in order (``lakehouse.gold.matching``).
+4. Unmatched items become DUPLICATE (their reference is already matched), PENDING
+   (inside the settlement window) or EXCEPTION with the leg's reason.
+5. MERGE into recon_matches and recon_items; recon_exceptions, aging and
+   daily_summary are derived from recon_items. Every commit records the run id and
+   the as-of date; re-running D changes no business column.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse.gold import aging, daily_summary, recon_exceptions, recon_items, recon_matches
+from lakehouse.gold.common import OPEN_STATES
+from lakehouse.gold.items import leg_items
+from lakehouse.gold.matching import MATCH_COLUMNS, match_id, match_leg
+from lakehouse.gold.rules import Leg, load_legs
+from lakehouse.io import RunContext, conform, merge, read
+from lakehouse.silver import bank_transactions, ledger_entries, manual_decisions, partner_settlements
+from lakehouse.silver.common import MONEY
+
+log = logging.getLogger(__name__)
+
+SILVER_KEYS = {
+    "ledger_entries": (ledger_entries.SPEC, "entry_id"),
+    "partner_settlements": (partner_settlements.SPEC, "settlement_id"),
+    "bank_transactions": (bank_transactions.SPEC, "bank_txn_id"),
+}
+
+
+@dataclass
+class Decisions:
+    """Manual decisions known by D, folded in decision order."""
+
+    matches: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = field(default_factory=dict)
+    forbidden: set[tuple[str, str, str]] = field(default_factory=set)
+    write_offs: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def item_ids(self) -> set[str]:
+        ids = {item for _, item in self.write_offs}
+        for _, left, right in self.matches:
+            ids.update(left)
+            ids.update(right)
+        for _, left_id, right_id in self.forbidden:
+            ids.update((left_id, right_id))
+        return ids
+
+
+def fold_decisions(rows: list[dict[str, object]]) -> Decisions:
+    """Apply decisions in (decided_at, decision_id) order: a later unmatch undoes a match."""
+    folded = Decisions()
+    ordered = sorted(rows, key=lambda r: (str(r["decided_at"]), str(r["decision_id"])))
+    for row in ordered:
+        leg = str(row["leg"])
+        left = tuple(sorted(row["left_ids"] or []))  # type: ignore[call-overload]
+        right = tuple(sorted(row["right_ids"] or []))  # type: ignore[call-overload]
+        pairs = {(leg, lid, rid) for lid in left for rid in right}
+        if row["action"] == "match":
+            folded.matches[(leg, left, right)] = str(row["decision_id"])
+            folded.forbidden -= pairs
+        elif row["action"] == "unmatch":
+            folded.matches.pop((leg, left, right), None)
+            folded.forbidden |= pairs
+        elif row["action"] == "write_off":
+            folded.write_offs[(leg, str(row["item_id"]))] = str(row["decision_id"])
+    return folded
+
+
+def _silver_window(
+    spark: SparkSession, ctx: RunContext, decided_ids: set[str]
+) -> dict[str, DataFrame]:
+    low = ctx.as_of - timedelta(days=ctx.settings.reconcile_window_days)
+    frames = {}
+    for name, (spec, key) in SILVER_KEYS.items():
+        df = read(spark, ctx.settings, spec).where(F.col("_arrival_date") <= F.lit(ctx.as_of))
+        in_window = F.col("business_date").between(F.lit(low), F.lit(ctx.as_of))
+        if decided_ids:
+            in_window = in_window | F.col(key).isin(*sorted(decided_ids))
+        frames[name] = df.where(in_window).cache()
+    return frames
+
+
+def _decisions(spark: SparkSession, ctx: RunContext) -> Decisions:
+    rows = (
+        read(spark, ctx.settings, manual_decisions.SPEC)
+        .where(F.col("_arrival_date") <= F.lit(ctx.as_of))
+        .where(F.to_date("decided_at") <= F.lit(ctx.as_of))
+        .collect()
+    )
+    return fold_decisions([r.asDict() for r in rows])
+
+
+def _frozen_matches(existing: DataFrame, ctx: RunContext, decisions: Decisions) -> DataFrame:
+    frozen = existing.where(F.col("matched_as_of") < F.lit(ctx.as_of))
+    ids = sorted(decisions.item_ids)
+    if ids:
+        touched = F.arrays_overlap(
+            F.concat("left_ids", "right_ids"), F.array(*[F.lit(i) for i in ids])
+        )
+        frozen = frozen.where(~touched)
+    return frozen
+
+
+def _members(matches: DataFrame) -> DataFrame:
+    return matches.select(
+        "leg", F.explode(F.concat("left_ids", "right_ids")).alias("item_id")
+    ).distinct()
+
+
+def _manual_matches(spark: SparkSession, leg: Leg, decisions: Decisions, left: DataFrame,
+                    right: DataFrame) -> DataFrame | None:
+    rows = [
+        (decision_id, side, item_id)
+        for (leg_name, lids, rids), decision_id in decisions.matches.items()
+        if leg_name == leg.name
+        for side, ids in (("left", lids), ("right", rids))
+        for item_id in ids
+    ]
+    if not rows:
+        return None
+    wanted = spark.createDataFrame(rows, "decision_id string, side string, item_id string")
+    items = left.withColumn("side", F.lit("left")).unionByName(
+        right.withColumn("side", F.lit("right"))
+    )
+    found = wanted.join(items, ["side", "item_id"])
+    is_left = F.col("side") == "left"
+    grouped = found.groupBy("decision_id").agg(
+        F.array_sort(F.collect_list(F.when(is_left, F.col("item_id")))).alias("left_ids"),
+        F.array_sort(F.collect_list(F.when(~is_left, F.col("item_id")))).alias("right_ids"),
+        F.sum(F.when(is_left, F.col("amount"))).cast(MONEY).alias("left_amount"),
+        F.sum(F.when(~is_left, F.col("amount"))).cast(MONEY).alias("right_amount"),
+        F.min(F.when(is_left, F.col("currency"))).alias("currency"),
+        F.min("business_date").alias("business_date"),
+    )
+    return grouped.select(
+        match_id(F.lit(leg.name), F.col("left_ids"), F.col("right_ids")).alias("match_id"),
+        F.lit(leg.name).alias("leg"),
+        F.concat(F.lit("manual:"), F.col("decision_id")).alias("rule"),
+        F.lit("manual").alias("strategy"),
+        F.lit("MATCHED").alias("status"),
+        F.lit(None).cast("string").alias("reason_code"),
+        "left_ids",
+        "right_ids",
+        "left_amount",
+        "right_amount",
+        (F.col("right_amount") - F.col("left_amount")).cast(MONEY).alias("difference"),
+        "currency",
+        F.lit(1.0).alias("confidence"),
+        "business_date",
+    )
+
+
+def _pending_days(leg: Leg) -> Column:
+    days: Column = F.lit(leg.pending_days)
+    for partner, window in leg.pending_days_by_partner.items():
+        days = F.when(F.col("partner") == partner, F.lit(window)).otherwise(days)
+    return days
+
+
+def _unmatched_states(
+    leg: Leg, side: str, unmatched: DataFrame, all_items: DataFrame, as_of: date
+) -> DataFrame:
+    """DUPLICATE when the reference is already matched, else PENDING or EXCEPTION."""
+    matched_refs = (
+        all_items.join(unmatched.select("item_id"), "item_id", "left_anti")
+        .where(F.col("reference").isNotNull())
+        .select(F.upper("reference").alias("__ref"))
+        .distinct()
+        .withColumn("__dup", F.lit(True))
+    )
+    flagged = unmatched.join(matched_refs, F.upper(unmatched["reference"]) == matched_refs["__ref"],
+                             "left")
+    age = F.datediff(F.lit(as_of), F.col("business_date"))
+    missing = leg.right_unmatched_reason if side == "right" else "MISSING_COUNTERPART"
+    state = (
+        F.when(F.col("__dup"), F.lit("EXCEPTION"))
+        .when(age <= _pending_days(leg), F.lit("PENDING"))
+        .otherwise(F.lit("EXCEPTION"))
+    )
+    reason = (
+        F.when(F.col("__dup"), F.lit("DUPLICATE"))
+        .when(age <= _pending_days(leg), F.lit(None).cast("string"))
+        .otherwise(F.lit(missing))
+    )
+    return flagged.select(
+        *[F.col(c) for c in unmatched.columns],
+        state.alias("state"),
+        reason.alias("reason_code"),
+        F.lit(None).cast("string").alias("match_id"),
+        F.lit(None).cast("string").alias("rule"),
+    )
+
+
+def _matched_states(items: DataFrame, matches: DataFrame) -> DataFrame:
+    members = matches.select(
+        F.explode(F.concat("left_ids", "right_ids")).alias("item_id"),
+        F.col("match_id"),
+        F.col("status").alias("state"),
+        F.col("reason_code"),
+        F.col("rule"),
+    )
+    return items.join(members, "item_id")
+
+
+@dataclass
+class LegOutcome:
+    items: DataFrame
+    matches: DataFrame
+
+
+def reconcile_leg(
+    spark: SparkSession,
+    leg: Leg,
+    silver: dict[str, DataFrame],
+    frozen_members: DataFrame,
+    decisions: Decisions,
+    as_of: date,
+) -> LegOutcome:
+    left_all, right_all = leg_items(leg, silver)
+    leg_frozen = frozen_members.where(F.col("leg") == leg.name).select("item_id")
+    left = left_all.join(leg_frozen, "item_id", "left_anti").withColumn("side", F.lit("left"))
+    right = right_all.join(leg_frozen, "item_id", "left_anti").withColumn("side", F.lit("right"))
+    written_off = {item for (name, item) in decisions.write_offs if name == leg.name}
+    off = F.col("item_id").isin(*sorted(written_off)) if written_off else F.lit(False)
+    w_items = left.where(off).unionByName(right.where(off))
+    left, right = left.where(~off), right.where(~off)
+
+    matches = []
+    manual = _manual_matches(spark, leg, decisions, left, right)
+    if manual is not None:
+        manual = manual.localCheckpoint()
+        matches.append(manual)
+        taken = manual.select(F.explode(F.concat("left_ids", "right_ids")).alias("item_id"))
+        left = left.join(taken, "item_id", "left_anti")
+        right = right.join(taken, "item_id", "left_anti")
+    forbidden_rows = [(lid, rid) for (name, lid, rid) in decisions.forbidden if name == leg.name]
+    forbidden = (
+        spark.createDataFrame(forbidden_rows, "left_id string, right_id string")
+        if forbidden_rows else None
+    )
+    result = match_leg(leg, left.drop("side"), right.drop("side"), forbidden)
+    matches.append(result.matches)
+    all_matches = reduce(DataFrame.unionByName, matches).localCheckpoint()
+
+    candidates = left.unionByName(right)
+    matched = _matched_states(candidates, all_matches)
+    left_open = left.join(result.left_unmatched.select("item_id"), "item_id", "left_semi")
+    right_open = right.join(result.right_unmatched.select("item_id"), "item_id", "left_semi")
+    states = [
+        matched,
+        _unmatched_states(leg, "left", left_open, left_all, as_of),
+        _unmatched_states(leg, "right", right_open, right_all, as_of),
+        w_items.select(
+            *w_items.columns,
+            F.lit("WRITTEN_OFF").alias("state"),
+            F.lit(None).cast("string").alias("reason_code"),
+            F.lit(None).cast("string").alias("match_id"),
+            F.lit("manual:write_off").alias("rule"),
+        ),
+    ]
+    items = reduce(DataFrame.unionByName, states).withColumn("leg", F.lit(leg.name))
+    return LegOutcome(items, all_matches.select(*MATCH_COLUMNS))
+
+
+def _run_columns(df: DataFrame, ctx: RunContext) -> DataFrame:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return df.withColumns(
+        {"_as_of": F.lit(ctx.as_of), "_run_id": F.lit(ctx.run_id), "_updated_at": F.lit(now)}
+    )
+
+
+def reconcile(
+    spark: SparkSession,
+    ctx: RunContext,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, int]]:
+    """Reconcile every leg for ``ctx.as_of``; returns per-leg state counts."""
+    settings = ctx.settings
+    as_of = ctx.as_of
+    legs = load_legs()
+    decisions = _decisions(spark, ctx)
+    silver = _silver_window(spark, ctx, decisions.item_ids)
+    existing_matches = read(spark, settings, recon_matches.SPEC)
+    frozen = _frozen_matches(existing_matches, ctx, decisions)
+    frozen_members = _members(frozen).localCheckpoint()
+
+    outcomes = [
+        reconcile_leg(spark, leg, silver, frozen_members, decisions, as_of)
+        for leg in legs.values()
+    ]
+    items = reduce(DataFrame.unionByName, [o.items for o in outcomes])
+    items = recon_items.with_age(items, as_of, settings.aging_buckets).localCheckpoint()
+    matches = reduce(DataFrame.unionByName, [o.matches for o in outcomes]).withColumn(
+        "matched_as_of", F.lit(as_of)
+    )
+
+    unfrozen = existing_matches.where(F.col("matched_as_of") < F.lit(as_of)).join(
+        frozen.select("match_id"), "match_id", "left_anti"
+    ).select("match_id")
+    unfrozen_ids = [r.match_id for r in unfrozen.collect()]
+    scope = f"t.matched_as_of >= DATE'{as_of.isoformat()}'"
+    if unfrozen_ids:
+        scope += " OR t.match_id IN ({})".format(", ".join(f"'{i}'" for i in unfrozen_ids))
+    merge(_run_columns(matches, ctx), settings, recon_matches.SPEC, ctx, step="reconcile",
+          delete_scope=scope)
+    if progress:
+        progress("gold.recon_matches merged")
+
+    low = as_of - timedelta(days=settings.reconcile_window_days)
+    existing_items = read(spark, settings, recon_items.SPEC)
+    old_open = existing_items.where(
+        F.col("state").isin(*OPEN_STATES) & (F.col("business_date") < F.lit(low))
+    ).join(items.select("leg", "item_id"), ["leg", "item_id"], "left_anti")
+    old_open = recon_items.with_age(old_open, as_of, settings.aging_buckets)
+    source = conform(_run_columns(items, ctx), recon_items.SCHEMA).unionByName(
+        conform(_run_columns(old_open, ctx), recon_items.SCHEMA)
+    )
+    merge(source, settings, recon_items.SPEC, ctx, step="reconcile")
+    if progress:
+        progress("gold.recon_items merged")
+
+    current = read(spark, settings, recon_items.SPEC).where(
+        F.col("business_date").between(F.lit(low), F.lit(as_of))
+        | F.col("state").isin(*OPEN_STATES)
+    ).where(F.col("business_date") <= F.lit(as_of)).cache()
+    merge(_run_columns(recon_exceptions.transform(current), ctx), settings,
+          recon_exceptions.SPEC, ctx, step="reconcile", delete_scope="true")
+    merge(_run_columns(aging.transform(current, as_of), ctx), settings, aging.SPEC, ctx,
+          step="reconcile", delete_scope=f"t.as_of_date = DATE'{as_of.isoformat()}'")
+    summary = daily_summary.transform(current, as_of)
+    merge(_run_columns(summary, ctx), settings, daily_summary.SPEC, ctx, step="reconcile",
+          delete_scope=f"t.as_of_date = DATE'{as_of.isoformat()}'")
+    if progress:
+        progress("gold.recon_exceptions, gold.aging, gold.daily_summary merged")
+    counts: dict[str, dict[str, int]] = {}
+    for row in summary.collect():
+        counts[row.leg] = {k: v for k, v in row.asDict().items() if k.endswith("_items")}
+    current.unpersist()
+    for frame in silver.values():
+        frame.unpersist()
+    return counts

@@ -1,0 +1,249 @@
+"""All Delta I/O in one place: read, append, MERGE, commit metadata, retries.
+
+Tables declare their write semantics with a :class:`TableSpec` next to their schema;
+steps call :func:`append` or :func:`merge` with that spec and a :class:`RunContext`,
+never ``DataFrame.write`` directly. Every commit carries ``{"run_id", "as_of",
+"step"}`` as Delta ``userMetadata`` so ``DESCRIBE HISTORY`` tells which run and which
+business day wrote each version.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from delta.tables import DeltaTable
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from lakehouse.config import Settings
+from lakehouse.errors import WriteConflict
+
+T = TypeVar("T")
+
+# Table properties every table gets: gold must stay readable by `deltalake`
+# (no deletion vectors, no column mapping); appendOnly is not set so MERGE works.
+TABLE_PROPERTIES = {
+    "delta.enableDeletionVectors": "false",
+    "delta.columnMapping.mode": "none",
+    "delta.minReaderVersion": "1",
+    "delta.minWriterVersion": "4",
+}
+
+CONFLICT_EXCEPTIONS = (
+    "ConcurrentAppendException",
+    "ConcurrentDeleteReadException",
+    "ConcurrentDeleteDeleteException",
+    "ConcurrentTransactionException",
+    "MetadataChangedException",
+    "ProtocolChangedException",
+    "ConcurrentWriteException",
+    "DELTA_CONCURRENT",
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What a table is and how it is written.
+
+    ``keys`` is the natural/merge key; ``partition_by`` the physical partitioning;
+    ``sequence_by`` orders duplicates of a key (latest wins); ``business_columns``
+    are the columns whose change counts as a change (run bookkeeping columns start
+    with ``_`` and are excluded).
+    """
+
+    layer: str
+    name: str
+    schema: StructType
+    keys: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+    sequence_by: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.layer}.{self.name}"
+
+    @property
+    def business_columns(self) -> tuple[str, ...]:
+        return tuple(
+            f.name for f in self.schema.fields if not f.name.startswith("_") and f.name not in self.keys
+        )
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who is writing: the run id and the business day it runs for."""
+
+    run_id: str
+    as_of: date
+    settings: Settings
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def commit_metadata(self, step: str) -> str:
+        return json.dumps(
+            {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "step": step, **self.extra},
+            sort_keys=True,
+        )
+
+
+def table_path(settings: Settings, spec: TableSpec) -> str:
+    return settings.storage.table_path(spec.layer, spec.name)
+
+
+def is_delta_table(spark: SparkSession, path: str) -> bool:
+    try:
+        return bool(DeltaTable.isDeltaTable(spark, path))
+    except Exception:  # noqa: BLE001 - an unreachable path is "not a table" here
+        return False
+
+
+def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> str:
+    """Create the table empty with its schema, partitioning and properties if missing."""
+    path = table_path(settings, spec)
+    if is_delta_table(spark, path):
+        return path
+    builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(spec.schema)
+    if spec.partition_by:
+        builder = builder.partitionedBy(*spec.partition_by)
+    if spec.description:
+        builder = builder.comment(spec.description)
+    for key, value in TABLE_PROPERTIES.items():
+        builder = builder.property(key, value)
+    _with_retries(builder.execute)
+    return path
+
+
+def read(spark: SparkSession, settings: Settings, spec: TableSpec) -> DataFrame:
+    """The table's current version (an empty frame with the schema when it does not exist)."""
+    path = table_path(settings, spec)
+    if not is_delta_table(spark, path):
+        return spark.createDataFrame([], spec.schema)
+    return spark.read.format("delta").load(path)
+
+
+def conform(df: DataFrame, schema: StructType) -> DataFrame:
+    """Select and cast ``df`` to exactly ``schema`` (column order and types)."""
+    return df.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in schema.fields])
+
+
+def _is_conflict(exc: Exception) -> bool:
+    text = f"{type(exc).__name__} {exc}"
+    return any(marker in text for marker in CONFLICT_EXCEPTIONS)
+
+
+def _with_retries(action: Callable[[], T], attempts: int = 4) -> T:
+    """Run ``action``, retrying only Delta concurrent-write conflicts with backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except Exception as exc:
+            if not _is_conflict(exc):
+                raise
+            if attempt == attempts:
+                raise WriteConflict(
+                    f"Delta write conflict persisted after {attempts} attempts: {exc}"
+                ) from exc
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _commit_metadata(spark: SparkSession, metadata: str) -> Iterator[None]:
+    key = "spark.databricks.delta.commitInfo.userMetadata"
+    spark.conf.set(key, metadata)
+    try:
+        yield
+    finally:
+        spark.conf.unset(key)
+
+
+def append(
+    df: DataFrame,
+    settings: Settings,
+    spec: TableSpec,
+    ctx: RunContext,
+    *,
+    step: str,
+    txn_app_id: str | None = None,
+    txn_version: int = 0,
+) -> None:
+    """Append ``df`` (conformed to the spec). With ``txn_app_id`` the append is
+    idempotent: Delta skips it when that (app id, version) was already committed."""
+    spark = df.sparkSession
+    path = ensure_table(spark, settings, spec)
+    writer = conform(df, spec.schema).write.format("delta").mode("append")
+    writer = writer.option("userMetadata", ctx.commit_metadata(step))
+    if txn_app_id is not None:
+        writer = writer.option("txnAppId", txn_app_id).option("txnVersion", txn_version)
+    _with_retries(lambda: writer.save(path))
+
+
+def merge(
+    df: DataFrame,
+    settings: Settings,
+    spec: TableSpec,
+    ctx: RunContext,
+    *,
+    step: str,
+    update_when: str | None = None,
+    delete_scope: str | None = None,
+    target_filter: str | None = None,
+) -> None:
+    """Upsert ``df`` into the table on ``spec.keys``.
+
+    A matched row is updated only when a business column differs (or when
+    ``update_when`` holds), so re-running a day rewrites nothing. ``delete_scope``
+    deletes target rows inside that SQL condition (on alias ``t``) that the source
+    no longer has: the step owns that slice of the table. ``target_filter`` is added
+    to the join condition to let Delta prune partitions.
+    """
+    spark = df.sparkSession
+    path = ensure_table(spark, settings, spec)
+    source = conform(df, spec.schema)
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in spec.keys)
+    if target_filter:
+        on = f"({on}) AND ({target_filter})"
+    changed = update_when or " OR ".join(
+        f"NOT (t.`{c}` <=> s.`{c}`)" for c in spec.business_columns
+    )
+    target = DeltaTable.forPath(spark, path)
+    builder = (
+        target.alias("t")
+        .merge(source.alias("s"), on)
+        .whenMatchedUpdateAll(condition=changed or "false")
+        .whenNotMatchedInsertAll()
+    )
+    if delete_scope:
+        builder = builder.whenNotMatchedBySourceDelete(condition=delete_scope)
+    with _commit_metadata(spark, ctx.commit_metadata(step)):
+        _with_retries(builder.execute)
+
+
+def history(spark: SparkSession, path: str) -> DataFrame:
+    """``DESCRIBE HISTORY`` of a table with the run id and as-of date unpacked."""
+    try:
+        hist = DeltaTable.forPath(spark, path).history()
+    except AnalysisException:
+        return spark.createDataFrame([], "version long")
+    meta = F.from_json("userMetadata", "run_id string, as_of string, step string")
+    return hist.select(
+        "version",
+        "timestamp",
+        "operation",
+        meta.getField("run_id").alias("run_id"),
+        meta.getField("as_of").alias("as_of"),
+        meta.getField("step").alias("step"),
+        "operationMetrics",
+    )
+
+
+def key_columns_unique(df: DataFrame, keys: Sequence[str]) -> bool:
+    return df.groupBy(*keys).count().where("count > 1").limit(1).count() == 0

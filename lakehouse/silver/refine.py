@@ -1,0 +1,242 @@
+"""The refine step: bronze -> silver for business day D.
+
+Reads the bronze rows that arrived in ``[D - lookback, D]`` (partition pruned), types
+them with each table's pure transform, checks expectations (quarantining dropped
+rows with their rule names and recording per-rule counts in
+``silver/_quality_metrics``), keeps the latest ingestion per natural key and MERGEs.
+A re-run of the same day changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import reduce
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    ArrayType,
+    DateType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from lakehouse.bronze.tables import feed_table
+from lakehouse.config import FeedSettings
+from lakehouse.io import RunContext, TableSpec, merge, read
+from lakehouse.secrets import masking_key
+from lakehouse.silver import (
+    bank_balances,
+    bank_transactions,
+    ledger_entries,
+    manual_decisions,
+    partner_settlements,
+)
+from lakehouse.silver.common import lineage_fields
+from lakehouse.silver.expectations import Expectation, apply_expectations
+
+log = logging.getLogger(__name__)
+
+BANK_FORMATS = ("bai2", "camt053", "camt054", "mt940", "nacha")
+PARTNER_FORMATS = ("adyen", "stripe")
+
+QUALITY_METRICS = TableSpec(
+    layer="silver",
+    name="_quality_metrics",
+    schema=StructType(
+        [
+            StructField("as_of", DateType(), False),
+            StructField("table", StringType(), False),
+            StructField("rule", StringType(), False),
+            StructField("action", StringType(), False),
+            StructField("failed_rows", LongType(), False),
+            StructField("total_rows", LongType(), False),
+            StructField("_run_id", StringType(), False),
+            StructField("_recorded_at", TimestampType(), False),
+        ]
+    ),
+    keys=("as_of", "table", "rule"),
+    description="Per run day, table and expectation: rows checked and rows that failed.",
+)
+
+
+def quarantine_spec(table: TableSpec) -> TableSpec:
+    return TableSpec(
+        layer="silver",
+        name=f"{table.name}_quarantine",
+        schema=StructType(
+            [
+                StructField("record", StringType(), True),
+                StructField("failed_rules", ArrayType(StringType()), False),
+                *lineage_fields(),
+            ]
+        ),
+        keys=("_file_sha256", "_row_number"),
+        description=f"Rows dropped from silver.{table.name} with the names of the rules they failed.",
+    )
+
+
+def latest_per_key(df: DataFrame, keys: tuple[str, ...], sequence_by: tuple[str, ...]) -> DataFrame:
+    """One row per key: the one with the greatest ``sequence_by`` (latest ingestion)."""
+    order = [F.col(c).desc() for c in sequence_by]
+    window = Window.partitionBy(*keys).orderBy(*order)
+    return df.withColumn("__rank", F.row_number().over(window)).where("__rank = 1").drop("__rank")
+
+
+@dataclass(frozen=True)
+class SilverTable:
+    spec: TableSpec
+    expectations: list[Expectation]
+    formats: tuple[str, ...]
+    build: Callable[[list[tuple[FeedSettings, DataFrame]], str], DataFrame]
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def _ledger(frames: list[tuple[FeedSettings, DataFrame]], _key: str) -> DataFrame:
+    return _union([ledger_entries.transform(df, feed.timezone) for feed, df in frames])
+
+
+def _partners(frames: list[tuple[FeedSettings, DataFrame]], _key: str) -> DataFrame:
+    return _union(
+        [
+            partner_settlements.transform(df, feed.partner or feed.name, feed.timezone)
+            for feed, df in frames
+        ]
+    )
+
+
+def _bank(frames: list[tuple[FeedSettings, DataFrame]], key: str) -> DataFrame:
+    return _union([bank_transactions.transform(df, key) for _, df in frames])
+
+
+def _balances(frames: list[tuple[FeedSettings, DataFrame]], key: str) -> DataFrame:
+    return _union([bank_balances.transform(df, key) for _, df in frames])
+
+
+def _decisions(frames: list[tuple[FeedSettings, DataFrame]], _key: str) -> DataFrame:
+    return _union([manual_decisions.transform(df) for _, df in frames])
+
+
+SILVER_TABLES: tuple[SilverTable, ...] = (
+    SilverTable(ledger_entries.SPEC, ledger_entries.EXPECTATIONS, ("ledger",), _ledger),
+    SilverTable(
+        partner_settlements.SPEC, partner_settlements.EXPECTATIONS, PARTNER_FORMATS, _partners
+    ),
+    SilverTable(bank_transactions.SPEC, bank_transactions.EXPECTATIONS, BANK_FORMATS, _bank),
+    SilverTable(bank_balances.SPEC, bank_balances.EXPECTATIONS, BANK_FORMATS, _balances),
+    SilverTable(
+        manual_decisions.SPEC, manual_decisions.EXPECTATIONS, ("manual_decisions",), _decisions
+    ),
+)
+
+
+def _bronze_window(spark: SparkSession, ctx: RunContext, formats: tuple[str, ...]) -> list[
+    tuple[FeedSettings, DataFrame]
+]:
+    settings = ctx.settings
+    low = ctx.as_of - timedelta(days=settings.refine_lookback_days)
+    frames = []
+    for feed in settings.feeds.values():
+        if feed.format not in formats:
+            continue
+        df = read(spark, settings, feed_table(feed))
+        window = (F.col("_arrival_date") >= F.lit(low)) & (F.col("_arrival_date") <= F.lit(ctx.as_of))
+        frames.append((feed, df.where(window)))
+    return frames
+
+
+def _record_quality(
+    spark: SparkSession,
+    ctx: RunContext,
+    table: SilverTable,
+    counts: dict[str, int],
+    total: int,
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        (ctx.as_of, table.spec.name, e.name, e.action, counts[e.name], total, ctx.run_id, now)
+        for e in table.expectations
+    ]
+    df = spark.createDataFrame(rows, QUALITY_METRICS.schema)
+    merge(
+        df, ctx.settings, QUALITY_METRICS, ctx, step="refine",
+        update_when="t.failed_rows <> s.failed_rows OR t.total_rows <> s.total_rows",
+    )
+
+
+def _quarantine(ctx: RunContext, table: SilverTable, bad: DataFrame) -> None:
+    qspec = quarantine_spec(table.spec)
+    lineage = [f.name for f in lineage_fields()]
+    business = [c for c in bad.columns if not c.startswith("_")]
+    out = bad.select(
+        F.to_json(F.struct(*business)).alias("record"),
+        F.col("_failed_rules").alias("failed_rules"),
+        *lineage,
+    )
+    merge(out, ctx.settings, qspec, ctx, step="refine", update_when="false")
+
+
+def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> dict[str, int]:
+    """Refine one silver table for ``ctx.as_of``; returns row counts for the summary."""
+    frames = _bronze_window(spark, ctx, table.formats)
+    if not frames:
+        return {"rows": 0, "quarantined": 0}
+    typed = table.build(frames, masking_key())
+    result = apply_expectations(typed, table.spec.name, table.expectations)
+    try:
+        _record_quality(spark, ctx, table, result.failed_counts, result.total_rows)
+        spec = table.spec
+        latest = latest_per_key(result.valid, spec.keys, spec.sequence_by)
+        if spec.name == bank_balances.SPEC.name:
+            latest = _with_history_continuity(spark, ctx, latest)
+        newer = " OR ".join(
+            f"s.`{c}` > t.`{c}`" for c in spec.sequence_by
+        )
+        changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in spec.business_columns)
+        merge(latest, ctx.settings, spec, ctx, step="refine",
+              update_when=f"({newer}) AND ({changed})")
+        quarantined = result.quarantined.count()
+        if quarantined:
+            _quarantine(ctx, table, result.quarantined)
+        return {"rows": result.total_rows - quarantined, "quarantined": quarantined}
+    finally:
+        result.valid.unpersist()
+
+
+def _with_history_continuity(spark: SparkSession, ctx: RunContext, new: DataFrame) -> DataFrame:
+    """Continuity needs the previous statement, which may be in silver already."""
+    existing = read(spark, ctx.settings, bank_balances.SPEC)
+    accounts = new.select("account_key").distinct()
+    history = existing.join(accounts, "account_key").join(
+        new.select("account_key", "date"), ["account_key", "date"], "left_anti"
+    )
+    combined = bank_balances.with_continuity(history.unionByName(new))
+    return combined.join(new.select("account_key", "date"), ["account_key", "date"], "left_semi")
+
+
+def refine(
+    spark: SparkSession,
+    ctx: RunContext,
+    tables: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, int]]:
+    """Refine every silver table (or the named ones) for ``ctx.as_of``."""
+    report = {}
+    for table in SILVER_TABLES:
+        if tables and table.spec.name not in tables:
+            continue
+        report[table.spec.name] = refine_table(spark, ctx, table)
+        if progress:
+            counts = report[table.spec.name]
+            progress(f"silver.{table.spec.name}: {counts['rows']} rows, "
+                     f"{counts['quarantined']} quarantined")
+    return report

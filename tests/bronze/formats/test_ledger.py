@@ -1,0 +1,166 @@
+"""Internal ledger export parser."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lakehouse.bronze.formats import get_parser
+from lakehouse.bronze.formats.base import LEDGER_COLUMNS, FileRejected, ParsedFile
+from lakehouse.bronze.formats.ledger import parse
+
+HEADER = ",".join(LEDGER_COLUMNS)
+LEDGER = f"""\
+{HEADER}
+le_0001,disbursement,LN-1001,M-17,-500.00,EUR,2024-03-01,2024-03-01T09:15:00Z,LN-1001-R3,sepa
+le_0002,repayment,LN-1001,M-17,31.45,EUR,2024-03-04,2024-03-04T10:12:01+01:00,LN-1001-R3,adyen
+le_0003,fee,LN-1002,M-18,1.20,USD,2024-03-04,2024-03-04 11:40:17,"LN-1002, fee",stripe
+"""
+
+
+def test_ledger_rows_keep_values() -> None:
+    parsed = parse(LEDGER.encode(), "ledger/export.csv")
+    assert parsed.format == "ledger"
+    assert parsed.columns == LEDGER_COLUMNS
+    assert [row.row_number for row in parsed.rows] == [1, 2, 3]
+    assert parsed.rows[0].values == {
+        "entry_id": "le_0001",
+        "event_type": "disbursement",
+        "loan_id": "LN-1001",
+        "merchant_id": "M-17",
+        "amount": "-500.00",
+        "currency": "EUR",
+        "effective_date": "2024-03-01",
+        "created_at": "2024-03-01T09:15:00Z",
+        "external_ref": "LN-1001-R3",
+        "channel": "sepa",
+    }
+    assert parsed.rows[2].values["external_ref"] == "LN-1002, fee"
+    assert parsed.entries == 3
+    assert parsed.currencies == ["EUR", "USD"]
+    assert parsed.totals == {"amount:EUR": "-468.55", "amount:USD": "1.20"}
+    assert parsed.warnings == []
+
+
+def test_columns_in_any_order_and_optional_blanks() -> None:
+    columns = list(reversed(LEDGER_COLUMNS))
+    values = dict(zip(LEDGER_COLUMNS, LEDGER.splitlines()[1].split(","), strict=True))
+    values.update(loan_id="", channel=" ")
+    text = ",".join(columns) + "\n" + ",".join(values[c] for c in columns) + "\n"
+    row = parse(text.encode(), "x.csv").rows[0].values
+    assert row["entry_id"] == "le_0001"
+    assert row["amount"] == "-500.00"
+    assert row["loan_id"] is None and row["channel"] is None
+
+
+def test_missing_column_rejects_naming_it() -> None:
+    text = LEDGER.replace("external_ref,", "", 1)
+    with pytest.raises(FileRejected) as info:
+        parse(text.encode(), "ledger/export.csv")
+    assert "lacks column(s) external_ref" in info.value.reason
+    assert info.value.path == "ledger/export.csv"
+
+
+def test_repeated_column_rejects() -> None:
+    lines = LEDGER.splitlines()
+    text = "\n".join([lines[0] + ",Amount"] + [line + ",1" for line in lines[1:]])
+    with pytest.raises(FileRejected, match="amount appears more than once"):
+        parse(text.encode(), "x.csv")
+
+
+def test_extra_column_is_a_warning() -> None:
+    lines = LEDGER.splitlines()
+    text = "\n".join([lines[0] + ",exported_by"] + [line + ",etl" for line in lines[1:]])
+    parsed = parse(text.encode(), "x.csv")
+    assert len(parsed.rows) == 3
+    assert parsed.warnings == ["extra columns ignored: exported_by"]
+    assert "exported_by" not in parsed.rows[0].values
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("-500.00", '"-500,00"', "amount '-500,00' is not a decimal"),
+        ("-500.00", '"1,500.00"', "amount '1,500.00' is not a decimal"),
+        ("-500.00", "ten", "amount 'ten' is not a decimal"),
+        ("-500.00", "", "amount is blank"),
+        ("2024-03-01,", "01/03/2024,", "effective_date '01/03/2024' is not an ISO date"),
+        ("2024-03-01,", "2024-02-30,", "effective_date '2024-02-30' is not an ISO date"),
+        ("2024-03-01,", "20240301,", "effective_date '20240301' is not an ISO date"),
+        ("2024-03-01T09:15:00Z", "2024-03-01", "created_at '2024-03-01' is not an ISO-8601"),
+        ("2024-03-01T09:15:00Z", "yesterday", "created_at 'yesterday' is not an ISO-8601"),
+        ("2024-03-01T09:15:00Z", "2024-03-01T25:00:00", "created_at '2024-03-01T25:00:00'"),
+        ("le_0001", " ", "entry_id is blank"),
+        (",EUR,", ",,", "currency is blank"),
+    ],
+)
+def test_bad_row_is_quarantined_with_reason(old: str, new: str, reason: str) -> None:
+    lines = LEDGER.splitlines()
+    lines[1] = lines[1].replace(old, new, 1)
+    parsed = parse("\n".join(lines).encode(), "x.csv")
+    assert [row.row_number for row in parsed.rows] == [2, 3]
+    [quarantined] = parsed.quarantine
+    assert quarantined.row_number == 1
+    assert reason in quarantined.reason
+    assert quarantined.raw == lines[1]
+
+
+def test_short_row_is_quarantined() -> None:
+    text = LEDGER + "le_0004,fee\n"
+    parsed = parse(text.encode(), "x.csv")
+    assert [(q.row_number, q.reason) for q in parsed.quarantine] == [
+        (4, "short row: 2 fields, the header has 10")
+    ]
+    assert parsed.rows_read == parsed.entries == 4
+
+
+def test_amount_is_normalised() -> None:
+    text = LEDGER.replace("-500.00", "+500", 1).replace("31.45", "-0.00", 1)
+    parsed = parse(text.encode(), "x.csv")
+    assert [row.values["amount"] for row in parsed.rows] == ["500", "0.00", "1.20"]
+
+
+def test_bom_crlf_empty_lines_and_trailing_empty_fields() -> None:
+    lines = LEDGER.splitlines()
+    text = "\r\n".join([lines[0] + ",", "", lines[1] + ",", "", lines[2], lines[3]]) + "\r\n"
+    parsed = parse(b"\xef\xbb\xbf" + text.encode(), "x.csv")
+    assert [row.row_number for row in parsed.rows] == [1, 2, 3]
+    assert parsed.quarantine == []
+    assert parsed.rows[0].values["entry_id"] == "le_0001"
+    assert parsed.warnings == ["2 empty lines skipped"]
+
+
+def test_duplicate_entry_ids_warn() -> None:
+    parsed = parse((LEDGER + LEDGER.splitlines()[1] + "\n").encode(), "x.csv")
+    assert len(parsed.rows) == 4
+    assert parsed.warnings == ["1 entry_id values appear more than once: le_0001"]
+
+
+def test_empty_file_is_rejected() -> None:
+    with pytest.raises(FileRejected, match="no CSV header"):
+        parse(b"", "x.csv")
+
+
+def test_registry_returns_this_parser() -> None:
+    assert get_parser("ledger") is parse
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=2000))
+def test_random_bytes_parse_or_reject(data: bytes) -> None:
+    try:
+        parsed = parse(data, "random.csv")
+    except FileRejected:
+        return
+    assert isinstance(parsed, ParsedFile)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.text(alphabet=st.sampled_from(list('0123456789.,-:TZ"ab \n')), max_size=400))
+def test_noise_after_the_header_keeps_row_accounting(body: str) -> None:
+    parsed = parse((HEADER + "\n" + body).encode(), "noise.csv")
+    numbers = sorted(
+        [r.row_number for r in parsed.rows] + [q.row_number for q in parsed.quarantine]
+    )
+    assert numbers == list(range(1, parsed.entries + 1))
