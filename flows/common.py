@@ -10,11 +10,11 @@ from typing import Any
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from pyspark.sql import SparkSession  # noqa: E402
+from pyspark.sql import SparkSession
 
-from lakehouse.config import Settings, load_settings  # noqa: E402
-from lakehouse.errors import WriteConflict  # noqa: E402
-from lakehouse.spark import get_spark  # noqa: E402
+from lakehouse.config import Settings, load_settings
+from lakehouse.errors import WriteConflict
+from lakehouse.spark import get_spark
 
 
 def settings_and_spark() -> tuple[Settings, SparkSession]:
@@ -32,7 +32,7 @@ def retry_on_write_conflict(task: Any, task_run: Any, state: Any) -> bool:
         state.result()
     except WriteConflict:
         return True
-    except Exception:  # noqa: BLE001 - any other failure is bad data or a bug: no retry
+    except Exception:
         return False
     return False
 

@@ -29,11 +29,17 @@ def daily_pipeline(business_date: date | str | None = None) -> dict[str, Any]:
     key = f"recon-summary-{day.isoformat()}"
     create_table_artifact(rows, key=key, description=f"Reconciliation summary as of {day}")
     create_markdown_artifact(
-        new_exceptions_markdown(spark, settings, day), key=f"new-exceptions-{day.isoformat()}",
+        new_exceptions_markdown(spark, settings, day),
+        key=f"new-exceptions-{day.isoformat()}",
         description=f"Exceptions first seen as of {day}",
     )
-    return {"business_date": day.isoformat(), "run_id": run_id, "files": files,
-            "silver": silver, "legs": legs}
+    return {
+        "business_date": day.isoformat(),
+        "run_id": run_id,
+        "files": files,
+        "silver": silver,
+        "legs": legs,
+    }
 
 
 @flow(name="backfill")

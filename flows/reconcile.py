@@ -13,8 +13,9 @@ from lakehouse.pipeline import context, run_reconcile
 @task(name="reconcile-gold", tags=["writer:gold"], **WRITE_TASK_OPTIONS)
 def reconcile_task(business_date: date, run_id: str | None = None) -> dict[str, dict[str, int]]:
     settings, spark = settings_and_spark()
-    return run_reconcile(spark, context(settings, business_date, run_id),
-                         progress=get_run_logger().info)
+    return run_reconcile(
+        spark, context(settings, business_date, run_id), progress=get_run_logger().info
+    )
 
 
 @flow(name="reconcile")

@@ -13,8 +13,9 @@ from lakehouse.pipeline import context, run_refine
 @task(name="refine-silver", tags=["writer:silver"], **WRITE_TASK_OPTIONS)
 def refine_task(business_date: date, run_id: str | None = None) -> dict[str, dict[str, int]]:
     settings, spark = settings_and_spark()
-    return run_refine(spark, context(settings, business_date, run_id),
-                      progress=get_run_logger().info)
+    return run_refine(
+        spark, context(settings, business_date, run_id), progress=get_run_logger().info
+    )
 
 
 @flow(name="refine")

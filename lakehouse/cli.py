@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,17 +58,26 @@ def _print_table(rows: Sequence[dict[str, Any]], title: str = "") -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     from lakehouse.synthetic.generator import generate
 
-    feeds = generate(args.seed, args.start, args.days, args.volume, Path(args.out),
-                     Path(args.truth) if args.truth else None, progress=_progress)
-    out.print(f"wrote {len(feeds.files)} files to {args.out}"
-              + (f", truth to {args.truth}" if args.truth else ""))
+    feeds = generate(
+        args.seed,
+        args.start,
+        args.days,
+        args.volume,
+        Path(args.out),
+        Path(args.truth) if args.truth else None,
+        progress=_progress,
+    )
+    out.print(
+        f"wrote {len(feeds.files)} files to {args.out}"
+        + (f", truth to {args.truth}" if args.truth else "")
+    )
     return 0
 
 
 def _print_day(result: Any) -> None:
+    from lakehouse.config import load_settings
     from lakehouse.gold.report_data import summary_rows
     from lakehouse.spark import get_spark
-    from lakehouse.config import load_settings
 
     settings = load_settings()
     rows = summary_rows(get_spark(settings), settings, result.as_of)
@@ -90,11 +98,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 0
         ctx = context(settings, args.date)
         steps: dict[str, Callable[..., Any]] = {
-            "ingest": run_ingest, "refine": run_refine, "reconcile": run_reconcile,
+            "ingest": run_ingest,
+            "refine": run_refine,
+            "reconcile": run_reconcile,
         }
         outcome = steps[args.step](spark, ctx, _progress)
-    out.print(outcome if not hasattr(outcome, "outcomes") else
-              {s: outcome.count(s) for s in ("ingested", "rejected", "skipped")})
+    out.print(
+        outcome
+        if not hasattr(outcome, "outcomes")
+        else {s: outcome.count(s) for s in ("ingested", "rejected", "skipped")}
+    )
     return 0
 
 
@@ -132,8 +145,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     truth = REPO_ROOT / "data" / "truth"
     start = args.start
     console.rule("1. generate synthetic feeds")
-    generate(args.seed, start, args.days, args.volume, Path(settings.storage.landing), truth,
-             progress=_progress)
+    generate(
+        args.seed,
+        start,
+        args.days,
+        args.volume,
+        Path(settings.storage.landing),
+        truth,
+        progress=_progress,
+    )
     console.rule("2. run daily_pipeline (Prefect) for each day")
     from flows.daily_pipeline import daily_pipeline
 
@@ -153,11 +173,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from lakehouse.score import score
 
     result = score(truth, settings.storage.root)
-    out.print(f"Matching quality against the generator's truth: precision "
-              f"{result['overall']['precision']:.4f}, recall {result['overall']['recall']:.4f}")
+    out.print(
+        f"Matching quality against the generator's truth: precision "
+        f"{result['overall']['precision']:.4f}, recall {result['overall']['recall']:.4f}"
+    )
     out.print(f"\nDelta tables under {settings.storage.root}/{{bronze,silver,gold}}/")
-    out.print(f"Read them without a JVM: python -c \"import lakehouse.readers as r; "
-              f"print(r.read_table('gold.recon_exceptions'))\"")
+    out.print(
+        'Read them without a JVM: python -c "import lakehouse.readers as r; '
+        "print(r.read_table('gold.recon_exceptions'))\""
+    )
     out.print(f"Last business day: {last}; exceptions: lakehouse exceptions")
     return 0
 
@@ -176,14 +200,24 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
         df = df[df.reason_code == args.reason]
     if args.min_amount is not None:
         df = df[df.amount.abs() >= args.min_amount]
-    columns = ["leg", "item_id", "item_ref", "state", "reason_code", "amount", "currency",
-               "partner", "business_date", "age_days", "aging_bucket"]
+    columns = [
+        "leg",
+        "item_id",
+        "item_ref",
+        "state",
+        "reason_code",
+        "amount",
+        "currency",
+        "partner",
+        "business_date",
+        "age_days",
+        "aging_bucket",
+    ]
     df = df.sort_values(["age_days", "leg", "item_id"], ascending=[False, True, True])[columns]
     if args.format == "csv":
         df.to_csv(sys.stdout, index=False)
     else:
-        _print_table(df.head(args.limit).to_dict("records"),
-                     title=f"{len(df)} open exception(s)")
+        _print_table(df.head(args.limit).to_dict("records"), title=f"{len(df)} open exception(s)")
     return 0
 
 
@@ -200,12 +234,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
     table = open_table(name, _audit_version(args))
     df = table.to_pandas()
     if args.json:
-        out.print_json(data={"table": name, "version": table.version(), "rows": len(df),
-                             "data": json.loads(df.head(args.limit).to_json(orient="records",
-                                                                          date_format="iso"))})
+        out.print_json(
+            data={
+                "table": name,
+                "version": table.version(),
+                "rows": len(df),
+                "data": json.loads(
+                    df.head(args.limit).to_json(orient="records", date_format="iso")
+                ),
+            }
+        )
     else:
-        _print_table(df.head(args.limit).to_dict("records"),
-                     title=f"{name} at version {table.version()}: {len(df)} rows")
+        _print_table(
+            df.head(args.limit).to_dict("records"),
+            title=f"{name} at version {table.version()}: {len(df)} rows",
+        )
     return 0
 
 
@@ -217,16 +260,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     for commit in open_table(name).history():
         meta = json.loads(commit.get("userMetadata") or "{}")
         metrics = commit.get("operationMetrics") or {}
-        rows.append({
-            "version": commit.get("version"),
-            "timestamp": datetime.fromtimestamp(commit["timestamp"] / 1000, UTC).isoformat(
-                timespec="seconds"),
-            "operation": commit.get("operation"),
-            "as_of": meta.get("as_of"),
-            "run_id": meta.get("run_id"),
-            "step": meta.get("step"),
-            "rows_written": metrics.get("numOutputRows"),
-        })
+        rows.append(
+            {
+                "version": commit.get("version"),
+                "timestamp": datetime.fromtimestamp(commit["timestamp"] / 1000, UTC).isoformat(
+                    timespec="seconds"
+                ),
+                "operation": commit.get("operation"),
+                "as_of": meta.get("as_of"),
+                "run_id": meta.get("run_id"),
+                "step": meta.get("step"),
+                "rows_written": metrics.get("numOutputRows"),
+            }
+        )
     if args.json:
         out.print_json(data=rows)
     else:
@@ -236,28 +282,31 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def _decision(args: argparse.Namespace, action: str) -> int:
     from lakehouse.config import load_settings
-    from lakehouse.landing import landing_zone
+    from lakehouse.decisions import record_decision
 
-    settings = load_settings()
     decided_at = datetime.now(UTC)
     if args.date:
         decided_at = datetime.combine(args.date, decided_at.time(), UTC)
-    record = {
-        "decision_id": f"MD-{uuid.uuid4().hex[:12]}",
-        "action": action,
-        "leg": args.leg,
-        "left_ids": list(getattr(args, "left", None) or []),
-        "right_ids": list(getattr(args, "right", None) or []),
-        "item_id": getattr(args, "item", None),
-        "reason": args.reason,
-        "decided_by": args.user,
-        "decided_at": decided_at.isoformat(timespec="seconds"),
-    }
-    name = f"decision_{decided_at:%Y-%m-%d}_{record['decision_id']}.jsonl"
-    where = landing_zone(settings).put("manual_decisions", name, (json.dumps(record) + "\n").encode())
-    out.print(f"recorded {action} {record['decision_id']} in {where}; it applies from the next "
-              f"run for {decided_at.date()} on (lakehouse run --date {decided_at.date()})")
+    record, where = record_decision(
+        load_settings(),
+        action,
+        args.leg,
+        reason=args.reason,
+        user=args.user,
+        left_ids=getattr(args, "left", None) or (),
+        right_ids=getattr(args, "right", None) or (),
+        item_id=getattr(args, "item", None),
+        decided_at=decided_at,
+    )
+    out.print(
+        f"recorded {action} {record['decision_id']} in {where}; it applies from the next "
+        f"run for {decided_at.date()} on (lakehouse run --date {decided_at.date()})"
+    )
     return 0
+
+
+def _decision_command(action: str) -> Callable[[argparse.Namespace], int]:
+    return lambda args: _decision(args, action)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -340,7 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, func in (("audit", cmd_audit), ("history", cmd_history)):
         p = sub.add_parser(name, help=f"{name} of a table (time travel)")
-        p.add_argument("--table", required=True, help="e.g. recon_exceptions or silver.bank_balances")
+        p.add_argument(
+            "--table", required=True, help="e.g. recon_exceptions or silver.bank_balances"
+        )
         p.add_argument("--json", action="store_true")
         if name == "audit":
             group = p.add_mutually_exclusive_group()
@@ -351,8 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for action in ("match", "unmatch", "write-off"):
         p = sub.add_parser(action, help=f"record a manual {action} decision")
-        p.add_argument("--leg", required=True,
-                       choices=["ledger_partner", "partner_bank", "ledger_bank"])
+        p.add_argument(
+            "--leg", required=True, choices=["ledger_partner", "partner_bank", "ledger_bank"]
+        )
         if action == "write-off":
             p.add_argument("--item", required=True, help="item_id from `lakehouse exceptions`")
         else:
@@ -361,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--reason", required=True)
         p.add_argument("--user", default=os.environ.get("USER", "operator"))
         p.add_argument("--date", type=_date, help="business date the decision is made on")
-        p.set_defaults(func=lambda a, _action=action.replace("-", "_"): _decision(a, _action))
+        p.set_defaults(func=_decision_command(action.replace("-", "_")))
 
     p = sub.add_parser("score", help="precision/recall of gold against a truth folder")
     p.add_argument("--truth", required=True)

@@ -109,9 +109,7 @@ class _Reader:
     def text(self, section: str, key: str) -> str:
         value = self._raw(section, key)
         if not isinstance(value, str):
-            raise ConfigError(
-                f"[{section}] {key} in {self.source} must be a string, got {value!r}"
-            )
+            raise ConfigError(f"[{section}] {key} in {self.source} must be a string, got {value!r}")
         return value
 
     def integer(self, section: str, key: str, *, minimum: int = 0) -> int:
@@ -194,9 +192,7 @@ def _feeds(doc: Mapping[str, Any], reader: _Reader) -> dict[str, FeedSettings]:
     return feeds
 
 
-def load_settings(
-    path: Path | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Load and validate the configuration; see the module docstring."""
     env = os.environ if env is None else env
     source = Path(path or env.get("LAKEHOUSE_CONF") or DEFAULT_CONF)

@@ -74,7 +74,9 @@ class TableSpec:
     @property
     def business_columns(self) -> tuple[str, ...]:
         return tuple(
-            f.name for f in self.schema.fields if not f.name.startswith("_") and f.name not in self.keys
+            f.name
+            for f in self.schema.fields
+            if not f.name.startswith("_") and f.name not in self.keys
         )
 
 
@@ -101,14 +103,18 @@ def table_path(settings: Settings, spec: TableSpec) -> str:
 def is_delta_table(spark: SparkSession, path: str) -> bool:
     try:
         return bool(DeltaTable.isDeltaTable(spark, path))
-    except Exception:  # noqa: BLE001 - an unreachable path is "not a table" here
+    except Exception:
         return False
+
+
+_KNOWN_TABLES: set[str] = set()
 
 
 def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> str:
     """Create the table empty with its schema, partitioning and properties if missing."""
     path = table_path(settings, spec)
-    if is_delta_table(spark, path):
+    if path in _KNOWN_TABLES or is_delta_table(spark, path):
+        _KNOWN_TABLES.add(path)
         return path
     builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(spec.schema)
     if spec.partition_by:
@@ -118,6 +124,7 @@ def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> st
     for key, value in TABLE_PROPERTIES.items():
         builder = builder.property(key, value)
     _with_retries(builder.execute)
+    _KNOWN_TABLES.add(path)
     return path
 
 

@@ -69,9 +69,8 @@ class LocalLandingZone:
                 continue
             stat = path.stat()
             modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-            files.append(
-                LandedFile(feed, str(path), path.name, stat.st_size, arrival_date_of(path.name, modified))
-            )
+            arrival = arrival_date_of(path.name, modified)
+            files.append(LandedFile(feed, str(path), path.name, stat.st_size, arrival))
         return files
 
     def read(self, item: LandedFile) -> bytes:
@@ -89,9 +88,23 @@ class LocalLandingZone:
         return str(target)
 
     def archive(self, item: LandedFile, archive_root: str) -> None:
-        target = Path(archive_root) / item.feed / item.name
+        """Copy ``item`` to ``<archive_root>/<feed>/<name>``; keeps the original."""
+        if _is_s3(archive_root):
+            raise LandingZoneError(
+                f"cannot archive {item.uri} to {archive_root}: a local landing zone archives "
+                "to a local folder; set [storage] archive to a path"
+            )
+        source = Path(item.uri)
+        try:
+            relative = source.relative_to(self.root / item.feed)
+        except ValueError:
+            relative = Path(item.name)
+        target = Path(archive_root) / item.feed / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(item.uri, target)
+        try:
+            shutil.copy2(source, target)
+        except OSError as exc:
+            raise LandingZoneError(f"cannot archive {item.uri} to {target}: {exc}") from exc
 
 
 def _split_s3(uri: str) -> tuple[str, str]:
@@ -102,20 +115,108 @@ def _split_s3(uri: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
+def _split_object(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> (bucket, key), the key exactly as stored (not stripped)."""
+    bucket, _, key = uri.removeprefix("s3://").removeprefix("s3a://").partition("/")
+    if not bucket or not key:
+        raise LandingZoneError(f"{uri!r} is not an S3 object URI (s3://bucket/key)")
+    return bucket, key
+
+
+def _is_s3(uri: str) -> bool:
+    return uri.startswith(("s3://", "s3a://"))
+
+
 class S3LandingZone:
-    """A bucket and prefix on S3 or any S3-compatible server (MinIO), through boto3."""
+    """A bucket and prefix on S3 or any S3-compatible server (MinIO), through boto3.
+
+    Keys are ``<prefix>/<feed>/<name>``; "directory marker" keys (ending in ``/``) and
+    hidden names (``.*``) are skipped, as in a local folder. Listing pages through any
+    number of objects. ``archive`` copies (never moves) to an ``s3://`` or local root.
+    """
 
     def __init__(self, uri: str, endpoint_url: str = "", region: str = "us-east-1") -> None:
         import boto3
+        from botocore.config import Config
 
         self.bucket, self.prefix = _split_s3(uri)
-        self.client: Any = boto3.client(
-            "s3", endpoint_url=endpoint_url or None, region_name=region
+        self.endpoint_url = endpoint_url
+        # S3-compatible servers on a host name or IP need path-style addressing.
+        config = Config(
+            retries={"max_attempts": 3, "mode": "standard"},
+            s3={"addressing_style": "path"} if endpoint_url else {},
         )
+        try:
+            # Its own session: credentials are read from the environment now, not cached
+            # process-wide by boto3's default session (which is not thread-safe either).
+            self.client: Any = boto3.session.Session().client(
+                "s3",
+                endpoint_url=endpoint_url or None,
+                region_name=region or None,
+                config=config,
+            )
+        except ValueError as exc:  # e.g. an endpoint without http:// or https://
+            raise LandingZoneError(
+                f"cannot create an S3 client for {uri}: {exc}; [s3] endpoint_url "
+                f"(LAKEHOUSE__S3__ENDPOINT_URL) is {endpoint_url!r}, expected e.g. "
+                "http://127.0.0.1:9000, or empty for AWS"
+            ) from exc
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
 
     def _key(self, feed: str, name: str = "") -> str:
         parts = [p for p in (self.prefix, feed, name) if p]
         return "/".join(parts)
+
+    def _explain(
+        self, action: str, target: str, exc: Exception, bucket: str | None = None
+    ) -> LandingZoneError:
+        """A LandingZoneError saying what failed, where, why, and what to change."""
+        from botocore.exceptions import (
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            PartialCredentialsError,
+        )
+
+        server = self.endpoint_url or "AWS S3"
+        endpoint = (
+            f"[s3] endpoint_url (LAKEHOUSE__S3__ENDPOINT_URL) is {self.endpoint_url!r}"
+            if self.endpoint_url
+            else "[s3] endpoint_url is empty, so this is AWS S3"
+        )
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            fix = "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        elif isinstance(exc, EndpointConnectionError):
+            fix = f"cannot connect to {server}; is the server up? {endpoint}"
+        elif isinstance(exc, ClientError):
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "NoSuchBucket":
+                fix = (
+                    f"bucket {bucket or self.bucket!r} does not exist on {server}; create it "
+                    "or fix the URI ([storage] landing / LAKEHOUSE_LANDING, [storage] archive)"
+                )
+            elif code in {"NoSuchKey", "404"}:
+                fix = "no such object (deleted or moved since it was listed?)"
+            elif code in {
+                "AccessDenied",
+                "InvalidAccessKeyId",
+                "SignatureDoesNotMatch",
+                "403",
+                "InvalidToken",
+                "ExpiredToken",
+            }:
+                fix = (
+                    f"access denied ({code}) by {server}; check AWS_ACCESS_KEY_ID / "
+                    f"AWS_SECRET_ACCESS_KEY and the bucket policy of {self.bucket!r}"
+                )
+            else:
+                fix = f"{code or type(exc).__name__}: {exc}; {endpoint}"
+        else:
+            fix = f"{type(exc).__name__}: {exc}; {endpoint}"
+        return LandingZoneError(f"cannot {action} {target} (landing zone {self.uri}): {fix}")
 
     def _objects(self, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("list_objects_v2")
@@ -123,10 +224,7 @@ class S3LandingZone:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
                 yield from page.get("Contents", [])
         except Exception as exc:
-            raise LandingZoneError(
-                f"cannot list s3://{self.bucket}/{prefix}: {exc}; check the bucket, "
-                "[s3] endpoint_url and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
-            ) from exc
+            raise self._explain("list", f"s3://{self.bucket}/{prefix}", exc) from exc
 
     def list(self, feed: str) -> list[LandedFile]:
         prefix = self._key(feed) + "/"
@@ -134,7 +232,7 @@ class S3LandingZone:
         for obj in self._objects(prefix):
             key = obj["Key"]
             name = key.rsplit("/", 1)[-1]
-            if not name or name.startswith("."):
+            if not name or name.startswith("."):  # directory marker or hidden
                 continue
             files.append(
                 LandedFile(
@@ -148,30 +246,52 @@ class S3LandingZone:
         return sorted(files, key=lambda f: f.uri)
 
     def read(self, item: LandedFile) -> bytes:
-        bucket, key = _split_s3(item.uri)
+        bucket, key = _split_object(item.uri)
         try:
             body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
             return bytes(body.read())
         except Exception as exc:
-            raise LandingZoneError(f"cannot read {item.uri}: {exc}") from exc
+            raise self._explain("read", item.uri, exc) from exc
 
     def put(self, feed: str, name: str, data: bytes) -> str:
         key = self._key(feed, name)
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
-        return f"s3://{self.bucket}/{key}"
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        except Exception as exc:
+            raise self._explain("write", f"s3://{self.bucket}/{key}", exc) from exc
+        return f"s3://{self.bucket}/{key}"  # a PUT is atomic: readers never see half of it
+
+    def _relative(self, item: LandedFile) -> str:
+        """The key below ``<prefix>/<feed>/``, so nested names keep their sub-folders."""
+        _, key = _split_object(item.uri)
+        base = self._key(item.feed) + "/"
+        return key.removeprefix(base) if key.startswith(base) else item.name
 
     def archive(self, item: LandedFile, archive_root: str) -> None:
-        bucket, key = _split_s3(item.uri)
+        """Copy ``item`` to ``<archive_root>/<feed>/<name>`` (S3 or local); keeps the original."""
+        bucket, key = _split_object(item.uri)
+        relative = f"{item.feed}/{self._relative(item)}"
+        if not _is_s3(archive_root):
+            target = Path(archive_root) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(self.read(item))
+            tmp.replace(target)
+            return
         arch_bucket, arch_prefix = _split_s3(archive_root)
-        target = "/".join(p for p in (arch_prefix, item.feed, item.name) if p)
-        self.client.copy_object(
-            Bucket=arch_bucket, Key=target, CopySource={"Bucket": bucket, "Key": key}
-        )
+        target_key = "/".join(p for p in (arch_prefix, relative) if p)
+        try:
+            # managed copy: server-side, multipart above 8 MB (copy_object stops at 5 GB)
+            self.client.copy({"Bucket": bucket, "Key": key}, arch_bucket, target_key)
+        except Exception as exc:
+            raise self._explain(
+                "archive", f"{item.uri} to s3://{arch_bucket}/{target_key}", exc, arch_bucket
+            ) from exc
 
 
 def landing_zone(settings: Settings, uri: str | None = None) -> LandingZone:
     """The landing zone named by ``uri`` or ``[storage] landing``."""
     target = uri or settings.storage.landing
-    if target.startswith(("s3://", "s3a://")):
+    if _is_s3(target):
         return S3LandingZone(target, settings.s3.endpoint_url, settings.s3.region)
     return LocalLandingZone(target)

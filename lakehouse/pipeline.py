@@ -34,8 +34,9 @@ def context(settings: Settings, as_of: date, run_id: str | None = None) -> RunCo
     return RunContext(run_id=run_id or new_run_id("run", as_of), as_of=as_of, settings=settings)
 
 
-def run_ingest(spark: SparkSession, ctx: RunContext, progress: Progress | None = None
-               ) -> IngestReport:
+def run_ingest(
+    spark: SparkSession, ctx: RunContext, progress: Progress | None = None
+) -> IngestReport:
     zone = landing_zone(ctx.settings)
     report = ingest(spark, zone, ctx, progress=progress)
     if ctx.settings.storage.archive:
@@ -46,13 +47,15 @@ def run_ingest(spark: SparkSession, ctx: RunContext, progress: Progress | None =
     return report
 
 
-def run_refine(spark: SparkSession, ctx: RunContext, progress: Progress | None = None
-               ) -> dict[str, dict[str, int]]:
+def run_refine(
+    spark: SparkSession, ctx: RunContext, progress: Progress | None = None
+) -> dict[str, dict[str, int]]:
     return refine(spark, ctx, progress=progress)
 
 
-def run_reconcile(spark: SparkSession, ctx: RunContext, progress: Progress | None = None
-                  ) -> dict[str, dict[str, int]]:
+def run_reconcile(
+    spark: SparkSession, ctx: RunContext, progress: Progress | None = None
+) -> dict[str, dict[str, int]]:
     return reconcile(spark, ctx, progress=progress)
 
 

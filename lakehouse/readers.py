@@ -50,7 +50,9 @@ def _as_of_version(table: DeltaTable, as_of: date) -> int:
             version = int(commit["version"])
             best = version if best is None else max(best, version)
     if best is None:
-        raise LakehouseError(f"no commit of {table.table_uri} has an as-of date on or before {as_of}")
+        raise LakehouseError(
+            f"no commit of {table.table_uri} has an as-of date on or before {as_of}"
+        )
     return best
 
 
@@ -62,7 +64,9 @@ def open_table(name: str, as_of: int | date | None = None, root: str | None = No
     try:
         table = DeltaTable(uri)
     except TableNotFoundError:
-        raise LakehouseError(f"{name} not found at {uri}; run `make demo` or `lakehouse run`") from None
+        raise LakehouseError(
+            f"{name} not found at {uri}; run `make demo` or `lakehouse run`"
+        ) from None
     if isinstance(as_of, date):
         table.load_as_version(_as_of_version(table, as_of))
     elif isinstance(as_of, int):
@@ -70,14 +74,16 @@ def open_table(name: str, as_of: int | date | None = None, root: str | None = No
     return table
 
 
-def read_table(name: str, as_of: int | date | None = None, root: str | None = None,
-               **kwargs: Any) -> pd.DataFrame:
+def read_table(
+    name: str, as_of: int | date | None = None, root: str | None = None, **kwargs: Any
+) -> pd.DataFrame:
     """The table as a pandas DataFrame (latest, a version, or as of a business date)."""
     return open_table(name, as_of, root).to_pandas(**kwargs)
 
 
-def read_table_polars(name: str, as_of: int | date | None = None, root: str | None = None
-                      ) -> pl.DataFrame:
+def read_table_polars(
+    name: str, as_of: int | date | None = None, root: str | None = None
+) -> pl.DataFrame:
     import polars as pl
 
     return pl.from_arrow(open_table(name, as_of, root).to_pyarrow_table())  # type: ignore[return-value]

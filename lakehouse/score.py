@@ -42,8 +42,11 @@ def load_truth(folder: Path) -> tuple[set[Fact], set[Fact]]:
 
 
 def predicted_facts(root: str | None = None) -> tuple[set[Fact], set[Fact]]:
-    items = read_table("gold.recon_items", root=root, columns=["leg", "item_id", "item_ref",
-                                                              "state", "reason_code"])
+    items = read_table(
+        "gold.recon_items",
+        root=root,
+        columns=["leg", "item_id", "item_ref", "state", "reason_code"],
+    )
     ref = {(r.leg, r.item_id): r.item_ref for r in items.itertuples()}
     matches_df = read_table("gold.recon_matches", root=root)
     matches: set[Fact] = set()
@@ -70,8 +73,9 @@ def score(truth_dir: Path, root: str | None = None) -> dict[str, Any]:
     for f in truth_breaks | pred_breaks:
         reasons[f[3]].add(f)
     for reason in sorted(reasons):
-        by_reason[reason] = _pr({f for f in pred_breaks if f[3] == reason},
-                                {f for f in truth_breaks if f[3] == reason})
+        by_reason[reason] = _pr(
+            {f for f in pred_breaks if f[3] == reason}, {f for f in truth_breaks if f[3] == reason}
+        )
     return {
         "overall": _pr(pred_all, truth_all),
         "matches": _pr(pred_matches, truth_matches),

@@ -28,5 +28,7 @@ def masking_key() -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32), encoding="utf-8")
         path.chmod(0o600)
-        log.warning("created a new masking key in %s (set LAKEHOUSE_MASKING_KEY in production)", path)
+        log.warning(
+            "created a new masking key in %s (set LAKEHOUSE_MASKING_KEY in production)", path
+        )
     return path.read_text(encoding="utf-8").strip()

@@ -76,9 +76,8 @@ def get_spark(settings: Settings, app_name: str = "lakehouse") -> SparkSession:
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
     )
     if settings.s3.endpoint_url:
-        builder = (
-            builder.config("spark.hadoop.fs.s3a.endpoint", settings.s3.endpoint_url)
-            .config("spark.hadoop.fs.s3a.path.style.access", "true")
+        builder = builder.config("spark.hadoop.fs.s3a.endpoint", settings.s3.endpoint_url).config(
+            "spark.hadoop.fs.s3a.path.style.access", "true"
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(conf.log_level)

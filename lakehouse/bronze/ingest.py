@@ -46,6 +46,7 @@ class FileOutcome:
     rows_bronze: int = 0
     rows_quarantined: int = 0
     detail: str = ""
+    manifest: dict[str, object] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -127,14 +128,28 @@ def _write_accepted(
         {**row.values, **_lineage(feed, item, sha, row.row_number, ctx, now)} for row in parsed.rows
     ]
     if rows:
-        append(_frame(spark, spec, rows), settings, spec, ctx, step="ingest", txn_app_id=f"bronze-{sha}")
+        append(
+            _frame(spark, spec, rows),
+            settings,
+            spec,
+            ctx,
+            step="ingest",
+            txn_app_id=f"bronze-{sha}",
+        )
     if parsed.quarantine:
         qspec = quarantine_table(feed)
         bad = [
             {"raw": q.raw, "reason": q.reason, **_lineage(feed, item, sha, q.row_number, ctx, now)}
             for q in parsed.quarantine
         ]
-        append(_frame(spark, qspec, bad), settings, qspec, ctx, step="ingest", txn_app_id=f"quarantine-{sha}")
+        append(
+            _frame(spark, qspec, bad),
+            settings,
+            qspec,
+            ctx,
+            step="ingest",
+            txn_app_id=f"quarantine-{sha}",
+        )
 
 
 def ingest_file(
@@ -163,23 +178,34 @@ def ingest_file(
             "_run_id": ctx.run_id,
         }
         append(
-            _frame(spark, REJECTED_FILES, [rejected]), settings, REJECTED_FILES, ctx,
-            step="ingest", txn_app_id=f"rejected-{sha}",
+            _frame(spark, REJECTED_FILES, [rejected]),
+            settings,
+            REJECTED_FILES,
+            ctx,
+            step="ingest",
+            txn_app_id=f"rejected-{sha}",
         )
-        manifest = _manifest_row(feed, item, sha, ctx, now, None, reason)
-        append(_frame(spark, MANIFEST, [manifest]), settings, MANIFEST, ctx, step="ingest",
-               txn_app_id=f"manifest-{sha}")
         log.warning("rejected %s: %s", item.uri, reason)
-        return FileOutcome(feed.name, item.uri, sha, "rejected", detail=reason)
+        return FileOutcome(
+            feed.name,
+            item.uri,
+            sha,
+            "rejected",
+            detail=reason,
+            manifest=_manifest_row(feed, item, sha, ctx, now, None, reason),
+        )
     _write_accepted(spark, feed, item, sha, parsed, ctx, now)
-    manifest = _manifest_row(feed, item, sha, ctx, now, parsed, None)
-    append(_frame(spark, MANIFEST, [manifest]), settings, MANIFEST, ctx, step="ingest",
-           txn_app_id=f"manifest-{sha}")
     for warning in parsed.warnings:
         log.warning("%s: %s", item.uri, warning)
     return FileOutcome(
-        feed.name, item.uri, sha, "ingested", len(parsed.rows), len(parsed.quarantine),
+        feed.name,
+        item.uri,
+        sha,
+        "ingested",
+        len(parsed.rows),
+        len(parsed.quarantine),
         "; ".join(parsed.warnings),
+        _manifest_row(feed, item, sha, ctx, now, parsed, None),
     )
 
 
@@ -220,4 +246,9 @@ def ingest(
                     f"({outcome.rows_bronze} rows, {outcome.rows_quarantined} quarantined)"
                     + (f" {outcome.detail}" if outcome.detail else "")
                 )
+    # The manifest is written last, in one commit: a crash before it only means the
+    # next run re-parses those files, and their bronze appends are skipped by txnAppId.
+    manifest_rows = [o.manifest for o in report.outcomes if o.manifest is not None]
+    if manifest_rows:
+        append(_frame(spark, MANIFEST, manifest_rows), settings, MANIFEST, ctx, step="ingest")
     return report

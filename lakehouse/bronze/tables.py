@@ -65,8 +65,11 @@ def feed_table(feed: FeedSettings) -> TableSpec:
 
 def quarantine_table(feed: FeedSettings) -> TableSpec:
     schema = StructType(
-        [StructField("raw", StringType(), True), StructField("reason", StringType(), False)]
-        + LINEAGE_FIELDS
+        [
+            StructField("raw", StringType(), True),
+            StructField("reason", StringType(), False),
+            *LINEAGE_FIELDS,
+        ]
     )
     return TableSpec(
         layer="bronze",

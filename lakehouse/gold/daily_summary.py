@@ -52,9 +52,9 @@ def transform(recon_items: DataFrame, as_of: date) -> DataFrame:
         is_state = F.col("state") == state
         aggregates += [
             F.sum(is_state.cast("long")).alias(f"{state.lower()}_items"),
-            F.coalesce(F.sum(F.when(is_state, F.abs("amount"))), F.lit(0)).cast(MONEY).alias(
-                f"{state.lower()}_amount"
-            ),
+            F.coalesce(F.sum(F.when(is_state, F.abs("amount"))), F.lit(0))
+            .cast(MONEY)
+            .alias(f"{state.lower()}_amount"),
         ]
     summary = recon_items.groupBy(F.lit(as_of).alias("as_of_date"), "leg").agg(*aggregates)
     return summary.withColumn(

@@ -15,8 +15,19 @@ from pyspark.sql import functions as F
 from lakehouse.gold.rules import Leg
 from lakehouse.silver.common import MONEY
 
-ITEM_COLUMNS = ("item_id", "item_ref", "source", "partner", "business_date", "amount",
-                "currency", "reference", "text", "fee", "net")
+ITEM_COLUMNS = (
+    "item_id",
+    "item_ref",
+    "source",
+    "partner",
+    "business_date",
+    "amount",
+    "currency",
+    "reference",
+    "text",
+    "fee",
+    "net",
+)
 
 
 def _shape(df: DataFrame, **cols: Column) -> DataFrame:
@@ -87,8 +98,9 @@ def bank_items(bank: DataFrame) -> DataFrame:
         amount=F.col("amount"),
         currency=F.col("currency"),
         reference=F.col("customer_reference"),
-        text=F.concat_ws(" ", F.col("customer_reference"), F.col("description"),
-                         F.col("bank_reference")),
+        text=F.concat_ws(
+            " ", F.col("customer_reference"), F.col("description"), F.col("bank_reference")
+        ),
         fee=F.lit(None).cast(MONEY),
         net=F.col("amount"),
     )

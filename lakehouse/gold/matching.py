@@ -21,8 +21,20 @@ from lakehouse.silver.common import MONEY
 
 ROUNDS = 4
 MATCH_COLUMNS = (
-    "match_id", "leg", "rule", "strategy", "status", "reason_code", "left_ids", "right_ids",
-    "left_amount", "right_amount", "difference", "currency", "confidence", "business_date",
+    "match_id",
+    "leg",
+    "rule",
+    "strategy",
+    "status",
+    "reason_code",
+    "left_ids",
+    "right_ids",
+    "left_amount",
+    "right_amount",
+    "difference",
+    "currency",
+    "confidence",
+    "business_date",
 )
 
 
@@ -36,7 +48,10 @@ class LegMatches:
 def match_id(leg: Column, left_ids: Column, right_ids: Column) -> Column:
     """Deterministic from the members: the same pair always has the same id."""
     key = F.concat_ws(
-        "|", leg, F.array_join(F.array_sort(left_ids), ","), F.array_join(F.array_sort(right_ids), ",")
+        "|",
+        leg,
+        F.array_join(F.array_sort(left_ids), ","),
+        F.array_join(F.array_sort(right_ids), ","),
     )
     return F.sha2(key, 256).substr(1, 24)
 
@@ -46,19 +61,24 @@ def _grouped(items: DataFrame, group_key: str) -> DataFrame:
     keyed = items.withColumn("group_key", F.expr(group_key)).where(
         F.col("group_key").isNotNull() & (F.col("group_key") != "")
     )
-    return keyed.groupBy("group_key").agg(
-        F.concat(F.lit("group:"), F.col("group_key")).alias("item_id"),
-        F.array_sort(F.collect_list("item_id")).alias("members"),
-        F.min("business_date").alias("business_date"),
-        F.sum("amount").cast(MONEY).alias("amount"),
-        F.sum("cmp_amount").cast(MONEY).alias("cmp_amount"),
-        F.min("currency").alias("currency"),
-        F.countDistinct("currency").alias("n_currencies"),
-        F.col("group_key").alias("reference"),
-        F.col("group_key").alias("text"),
-        F.sum("fee").cast(MONEY).alias("fee"),
-        F.sum("net").cast(MONEY).alias("net"),
-    ).where("n_currencies = 1").drop("n_currencies")
+    return (
+        keyed.groupBy("group_key")
+        .agg(
+            F.concat(F.lit("group:"), F.col("group_key")).alias("item_id"),
+            F.array_sort(F.collect_list("item_id")).alias("members"),
+            F.min("business_date").alias("business_date"),
+            F.sum("amount").cast(MONEY).alias("amount"),
+            F.sum("cmp_amount").cast(MONEY).alias("cmp_amount"),
+            F.min("currency").alias("currency"),
+            F.countDistinct("currency").alias("n_currencies"),
+            F.col("group_key").alias("reference"),
+            F.col("group_key").alias("text"),
+            F.sum("fee").cast(MONEY).alias("fee"),
+            F.sum("net").cast(MONEY).alias("net"),
+        )
+        .where("n_currencies = 1")
+        .drop("n_currencies")
+    )
 
 
 def _singles(items: DataFrame) -> DataFrame:
@@ -68,7 +88,9 @@ def _singles(items: DataFrame) -> DataFrame:
 
 
 def _tokens(text: Column) -> Column:
-    return F.concat(F.lit(" "), F.upper(F.regexp_replace(text, r"[^A-Za-z0-9_\-]+", " ")), F.lit(" "))
+    return F.concat(
+        F.lit(" "), F.upper(F.regexp_replace(text, r"[^A-Za-z0-9_\-]+", " ")), F.lit(" ")
+    )
 
 
 def _reference_score(rule: Rule, left: Column, right: Column, right_text: Column) -> Column:
@@ -92,11 +114,11 @@ def _tolerance(rule: Rule, left_amount: Column) -> Column:
 
 
 def _candidates(rule: Rule, left: DataFrame, right: DataFrame) -> DataFrame:
-    l, r = left.alias("l"), right.alias("r")
+    lhs, rhs = left.alias("l"), right.alias("r")
     condition: Column = F.lit(True)
     for left_col, right_col in rule.equal:
         condition = condition & (F.col(f"l.{left_col}") == F.col(f"r.{right_col}"))
-    pairs = l.join(r, condition, "inner")
+    pairs = lhs.join(rhs, condition, "inner")
     days = F.datediff(F.col("r.business_date"), F.col("l.business_date"))
     score = _reference_score(rule, F.col("l.reference"), F.col("r.reference"), F.col("r.text"))
     diff = (F.col("r.cmp_amount") - F.col("l.cmp_amount")).cast("decimal(20,2)")
@@ -157,10 +179,9 @@ def _assign(pairs: DataFrame) -> DataFrame:
 
 def _reason(rule: Rule) -> Column:
     fee_pct = F.abs(F.col("right_fee")) * 100 / F.greatest(F.abs(F.col("right_amount")), F.lit(1))
-    reason = (
-        F.when(F.col("left_currency") != F.col("right_currency"), F.lit("CURRENCY_MISMATCH"))
-        .when(~F.col("within_tolerance"), F.lit("AMOUNT_MISMATCH"))
-    )
+    reason = F.when(
+        F.col("left_currency") != F.col("right_currency"), F.lit("CURRENCY_MISMATCH")
+    ).when(~F.col("within_tolerance"), F.lit("AMOUNT_MISMATCH"))
     if rule.max_fee_pct is not None:
         reason = reason.when(fee_pct > F.lit(rule.max_fee_pct), F.lit("FEE_VARIANCE"))
     return reason
@@ -200,7 +221,8 @@ def apply_rule(
     pairs = _candidates(rule, lside, rside)
     if forbidden is not None and rule.strategy == "one_to_one":
         pairs = pairs.join(
-            forbidden.select(F.col("left_id"), F.col("right_id")), ["left_id", "right_id"],
+            forbidden.select(F.col("left_id"), F.col("right_id")),
+            ["left_id", "right_id"],
             "left_anti",
         )
     return _to_matches(leg, rule, _assign(pairs))

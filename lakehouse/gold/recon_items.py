@@ -48,11 +48,12 @@ SPEC = TableSpec(
 )
 
 
-def with_age(items: DataFrame, as_of: date, buckets: tuple[tuple[str, int, int | None], ...]
-             ) -> DataFrame:
+def with_age(
+    items: DataFrame, as_of: date, buckets: tuple[tuple[str, int, int | None], ...]
+) -> DataFrame:
     """Age in days since the business date, for open items only."""
     age = F.datediff(F.lit(as_of), F.col("business_date"))
     is_open = F.col("state").isin(*OPEN_STATES)
-    return items.withColumn(
-        "age_days", F.when(is_open, age).cast("int")
-    ).withColumn("aging_bucket", F.when(is_open, aging_bucket(age, buckets)))
+    return items.withColumn("age_days", F.when(is_open, age).cast("int")).withColumn(
+        "aging_bucket", F.when(is_open, aging_bucket(age, buckets))
+    )

@@ -30,7 +30,12 @@ from lakehouse.gold.items import leg_items
 from lakehouse.gold.matching import MATCH_COLUMNS, match_id, match_leg
 from lakehouse.gold.rules import Leg, load_legs
 from lakehouse.io import RunContext, conform, merge, read
-from lakehouse.silver import bank_transactions, ledger_entries, manual_decisions, partner_settlements
+from lakehouse.silver import (
+    bank_transactions,
+    ledger_entries,
+    manual_decisions,
+    partner_settlements,
+)
 from lakehouse.silver.common import MONEY
 
 log = logging.getLogger(__name__)
@@ -122,8 +127,9 @@ def _members(matches: DataFrame) -> DataFrame:
     ).distinct()
 
 
-def _manual_matches(spark: SparkSession, leg: Leg, decisions: Decisions, left: DataFrame,
-                    right: DataFrame) -> DataFrame | None:
+def _manual_matches(
+    spark: SparkSession, leg: Leg, decisions: Decisions, left: DataFrame, right: DataFrame
+) -> DataFrame | None:
     rows = [
         (decision_id, side, item_id)
         for (leg_name, lids, rids), decision_id in decisions.matches.items()
@@ -183,8 +189,9 @@ def _unmatched_states(
         .distinct()
         .withColumn("__dup", F.lit(True))
     )
-    flagged = unmatched.join(matched_refs, F.upper(unmatched["reference"]) == matched_refs["__ref"],
-                             "left")
+    flagged = unmatched.join(
+        matched_refs, F.upper(unmatched["reference"]) == matched_refs["__ref"], "left"
+    )
     age = F.datediff(F.lit(as_of), F.col("business_date"))
     missing = leg.right_unmatched_reason if side == "right" else "MISSING_COUNTERPART"
     state = (
@@ -251,7 +258,8 @@ def reconcile_leg(
     forbidden_rows = [(lid, rid) for (name, lid, rid) in decisions.forbidden if name == leg.name]
     forbidden = (
         spark.createDataFrame(forbidden_rows, "left_id string, right_id string")
-        if forbidden_rows else None
+        if forbidden_rows
+        else None
     )
     result = match_leg(leg, left.drop("side"), right.drop("side"), forbidden)
     matches.append(result.matches)
@@ -300,8 +308,7 @@ def reconcile(
     frozen_members = _members(frozen).localCheckpoint()
 
     outcomes = [
-        reconcile_leg(spark, leg, silver, frozen_members, decisions, as_of)
-        for leg in legs.values()
+        reconcile_leg(spark, leg, silver, frozen_members, decisions, as_of) for leg in legs.values()
     ]
     items = reduce(DataFrame.unionByName, [o.items for o in outcomes])
     items = recon_items.with_age(items, as_of, settings.aging_buckets).localCheckpoint()
@@ -309,15 +316,23 @@ def reconcile(
         "matched_as_of", F.lit(as_of)
     )
 
-    unfrozen = existing_matches.where(F.col("matched_as_of") < F.lit(as_of)).join(
-        frozen.select("match_id"), "match_id", "left_anti"
-    ).select("match_id")
+    unfrozen = (
+        existing_matches.where(F.col("matched_as_of") < F.lit(as_of))
+        .join(frozen.select("match_id"), "match_id", "left_anti")
+        .select("match_id")
+    )
     unfrozen_ids = [r.match_id for r in unfrozen.collect()]
     scope = f"t.matched_as_of >= DATE'{as_of.isoformat()}'"
     if unfrozen_ids:
         scope += " OR t.match_id IN ({})".format(", ".join(f"'{i}'" for i in unfrozen_ids))
-    merge(_run_columns(matches, ctx), settings, recon_matches.SPEC, ctx, step="reconcile",
-          delete_scope=scope)
+    merge(
+        _run_columns(matches, ctx),
+        settings,
+        recon_matches.SPEC,
+        ctx,
+        step="reconcile",
+        delete_scope=scope,
+    )
     if progress:
         progress("gold.recon_matches merged")
 
@@ -334,17 +349,40 @@ def reconcile(
     if progress:
         progress("gold.recon_items merged")
 
-    current = read(spark, settings, recon_items.SPEC).where(
-        F.col("business_date").between(F.lit(low), F.lit(as_of))
-        | F.col("state").isin(*OPEN_STATES)
-    ).where(F.col("business_date") <= F.lit(as_of)).cache()
-    merge(_run_columns(recon_exceptions.transform(current), ctx), settings,
-          recon_exceptions.SPEC, ctx, step="reconcile", delete_scope="true")
-    merge(_run_columns(aging.transform(current, as_of), ctx), settings, aging.SPEC, ctx,
-          step="reconcile", delete_scope=f"t.as_of_date = DATE'{as_of.isoformat()}'")
+    current = (
+        read(spark, settings, recon_items.SPEC)
+        .where(
+            F.col("business_date").between(F.lit(low), F.lit(as_of))
+            | F.col("state").isin(*OPEN_STATES)
+        )
+        .where(F.col("business_date") <= F.lit(as_of))
+        .cache()
+    )
+    merge(
+        _run_columns(recon_exceptions.transform(current), ctx),
+        settings,
+        recon_exceptions.SPEC,
+        ctx,
+        step="reconcile",
+        delete_scope="true",
+    )
+    merge(
+        _run_columns(aging.transform(current, as_of), ctx),
+        settings,
+        aging.SPEC,
+        ctx,
+        step="reconcile",
+        delete_scope=f"t.as_of_date = DATE'{as_of.isoformat()}'",
+    )
     summary = daily_summary.transform(current, as_of)
-    merge(_run_columns(summary, ctx), settings, daily_summary.SPEC, ctx, step="reconcile",
-          delete_scope=f"t.as_of_date = DATE'{as_of.isoformat()}'")
+    merge(
+        _run_columns(summary, ctx),
+        settings,
+        daily_summary.SPEC,
+        ctx,
+        step="reconcile",
+        delete_scope=f"t.as_of_date = DATE'{as_of.isoformat()}'",
+    )
     if progress:
         progress("gold.recon_exceptions, gold.aging, gold.daily_summary merged")
     counts: dict[str, dict[str, int]] = {}

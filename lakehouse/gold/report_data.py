@@ -56,8 +56,10 @@ def new_exceptions_markdown(spark: SparkSession, settings: Settings, as_of: date
     rows = new_exceptions(spark, settings, as_of)
     lines = [f"# New exceptions as of {as_of}", "", f"{len(rows)} new break(s).", ""]
     if rows:
-        lines += ["| leg | item | reason | amount | currency | business date |",
-                  "|---|---|---|---:|---|---|"]
+        lines += [
+            "| leg | item | reason | amount | currency | business date |",
+            "|---|---|---|---:|---|---|",
+        ]
         lines += [
             f"| {r['leg']} | {r['item_ref']} | {r['reason_code']} | {r['amount']} | "
             f"{r['currency']} | {r['business_date']} |"

@@ -66,11 +66,13 @@ def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
     except TypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     if rule.strategy not in ("one_to_one", "many_to_one", "one_to_many"):
-        raise ConfigError(f"{where}: strategy {rule.strategy!r} is not one_to_one, "
-                          "many_to_one or one_to_many")
+        raise ConfigError(
+            f"{where}: strategy {rule.strategy!r} is not one_to_one, many_to_one or one_to_many"
+        )
     if rule.reference not in ("equals", "contains", "similarity", "none"):
-        raise ConfigError(f"{where}: reference {rule.reference!r} is not equals, contains, "
-                          "similarity or none")
+        raise ConfigError(
+            f"{where}: reference {rule.reference!r} is not equals, contains, similarity or none"
+        )
     if rule.outcome not in ("MATCHED", "PARTIAL"):
         raise ConfigError(f"{where}: outcome must be MATCHED or PARTIAL")
     if rule.strategy != "one_to_one" and not rule.group_key:

@@ -54,7 +54,9 @@ SPEC = TableSpec(
 )
 
 EXPECTATIONS = [
-    Expectation("opening_and_closing_present", "opening IS NOT NULL AND closing IS NOT NULL", "drop"),
+    Expectation(
+        "opening_and_closing_present", "opening IS NOT NULL AND closing IS NOT NULL", "drop"
+    ),
     Expectation("statement_proves_itself", "proves", "warn"),
     Expectation("continuity_with_previous_day", "continuity_ok IS NULL OR continuity_ok", "warn"),
     Expectation("no_missing_statement_day", "coalesce(missing_days, 0) = 0", "warn"),
@@ -69,21 +71,34 @@ def _signed(amount: str) -> F.Column:
 def transform(bronze: DataFrame, masking_key: str) -> DataFrame:
     """Bronze bank rows of one or more statements -> one row per statement (no continuity yet)."""
     statement = ["_source", "_file_sha256", "statement_id", "account_id"]
-    balances = bronze.where(F.col("record_type") == "BALANCE").groupBy(*statement).agg(
-        F.max(F.when(F.col("balance_type") == "CLBD", iso_date("booking_date"))).alias("date"),
-        F.coalesce(
-            F.first(F.when(F.col("balance_type") == "OPBD", _signed("amount")), ignorenulls=True),
-            F.first(F.when(F.col("balance_type") == "PRCD", _signed("amount")), ignorenulls=True),
-        ).alias("opening"),
-        F.first(F.when(F.col("balance_type") == "CLBD", _signed("amount")), ignorenulls=True).alias(
-            "closing"
-        ),
-        F.first(F.upper("currency"), ignorenulls=True).alias("currency"),
-        F.min("_row_number").alias("_row_number"),
-        *[F.first(c).alias(c) for c in ("_file_path", "_ingested_at", "_run_id", "_arrival_date")],
+    balances = (
+        bronze.where(F.col("record_type") == "BALANCE")
+        .groupBy(*statement)
+        .agg(
+            F.max(F.when(F.col("balance_type") == "CLBD", iso_date("booking_date"))).alias("date"),
+            F.coalesce(
+                F.first(
+                    F.when(F.col("balance_type") == "OPBD", _signed("amount")), ignorenulls=True
+                ),
+                F.first(
+                    F.when(F.col("balance_type") == "PRCD", _signed("amount")), ignorenulls=True
+                ),
+            ).alias("opening"),
+            F.first(
+                F.when(F.col("balance_type") == "CLBD", _signed("amount")), ignorenulls=True
+            ).alias("closing"),
+            F.first(F.upper("currency"), ignorenulls=True).alias("currency"),
+            F.min("_row_number").alias("_row_number"),
+            *[
+                F.first(c).alias(c)
+                for c in ("_file_path", "_ingested_at", "_run_id", "_arrival_date")
+            ],
+        )
     )
-    totals = bronze.where(F.col("record_type") == "TXN").groupBy(*statement).agg(
-        F.sum(_signed("amount")).cast(MONEY).alias("transactions_total")
+    totals = (
+        bronze.where(F.col("record_type") == "TXN")
+        .groupBy(*statement)
+        .agg(F.sum(_signed("amount")).cast(MONEY).alias("transactions_total"))
     )
     joined = balances.join(totals, statement, "left").where(F.col("date").isNotNull())
     txn_total = F.coalesce(F.col("transactions_total"), F.lit(0).cast(MONEY))

@@ -56,12 +56,23 @@ EXPECTATIONS = [
     Expectation("amount_is_decimal", "amount IS NOT NULL", "drop"),
     Expectation("currency_is_iso", f"currency IN ({iso_codes_sql()})", "drop"),
     Expectation("booking_date_valid", "booking_date IS NOT NULL", "drop"),
-    Expectation("direction_known", "amount = 0 OR amount IS NULL OR sign(amount) IN (1, -1)", "fail"),
+    Expectation(
+        "direction_known", "amount = 0 OR amount IS NULL OR sign(amount) IN (1, -1)", "fail"
+    ),
     Expectation("no_raw_account_number", "account_id LIKE '****%'", "fail"),
 ]
 
-_CONTENT = ("account_id", "booking_date", "credit_debit", "amount", "currency", "bank_reference",
-            "customer_reference", "type_code", "description")
+_CONTENT = (
+    "account_id",
+    "booking_date",
+    "credit_debit",
+    "amount",
+    "currency",
+    "bank_reference",
+    "customer_reference",
+    "type_code",
+    "description",
+)
 
 
 def transform(bronze: DataFrame, masking_key: str) -> DataFrame:
@@ -69,16 +80,25 @@ def transform(bronze: DataFrame, masking_key: str) -> DataFrame:
     txns = bronze.where(F.col("record_type") == "TXN")
     content = F.concat_ws("|", *[F.coalesce(F.col(c), F.lit("")) for c in _CONTENT])
     occurrence = F.row_number().over(
-        Window.partitionBy("_file_sha256", "statement_id", content.alias("c")).orderBy("_row_number")
+        Window.partitionBy("_file_sha256", "statement_id", content.alias("c")).orderBy(
+            "_row_number"
+        )
     )
     sign = F.when(F.upper(F.col("credit_debit")) == "DBIT", F.lit(-1)).otherwise(F.lit(1))
     booking = iso_date("booking_date")
     return txns.select(
         F.sha2(
-            F.concat_ws("|", F.col("_source"), F.coalesce("statement_id", F.lit("")), content,
-                        occurrence.cast("string")),
+            F.concat_ws(
+                "|",
+                F.col("_source"),
+                F.coalesce("statement_id", F.lit("")),
+                content,
+                occurrence.cast("string"),
+            ),
             256,
-        ).substr(1, 32).alias("bank_txn_id"),
+        )
+        .substr(1, 32)
+        .alias("bank_txn_id"),
         F.col("_source").alias("source"),
         mask_account("account_id", masking_key).alias("account_id"),
         keyed_hash("account_id", masking_key).alias("account_key"),

@@ -33,6 +33,11 @@ class QualityResult:
     quarantined: DataFrame
     failed_counts: dict[str, int]
     total_rows: int
+    cached: DataFrame
+
+    def release(self) -> None:
+        """Drop the cached evaluation once the caller has written what it needed."""
+        self.cached.unpersist()
 
 
 def _failed_rules(expectations: list[Expectation], actions: tuple[str, ...]) -> F.Column:
@@ -59,12 +64,15 @@ def apply_expectations(df: DataFrame, table: str, expectations: list[Expectation
     failing = [e for e in expectations if e.action == "fail" and counts[e.name] > 0]
     if failing:
         flagged.unpersist()
-        detail = "; ".join(f"rule {e.name!r} ({e.condition}) failed on {counts[e.name]} rows"
-                           for e in failing)
-        raise ExpectationFailed(f"silver.{table}: {detail}; nothing was written. Fix the "
-                                "source rows (see bronze) or change the rule's action.")
+        detail = "; ".join(
+            f"rule {e.name!r} ({e.condition}) failed on {counts[e.name]} rows" for e in failing
+        )
+        raise ExpectationFailed(
+            f"silver.{table}: {detail}; nothing was written. Fix the "
+            "source rows (see bronze) or change the rule's action."
+        )
     dropped = _failed_rules(expectations, ("drop",))
     is_bad = F.size(dropped) > 0
     valid = flagged.where(~is_bad).drop(FAILED_RULES)
     quarantined = flagged.where(is_bad).withColumn(FAILED_RULES, dropped)
-    return QualityResult(valid, quarantined, counts, int(row["__total"]))
+    return QualityResult(valid, quarantined, counts, int(row["__total"]), flagged)

@@ -42,16 +42,27 @@ SPEC = TableSpec(
     description="One row per ledger entry (entry_id); latest ingestion wins.",
 )
 
-EVENT_TYPES = ("origination", "disbursement", "repayment", "refund", "chargeback", "fee",
-               "write_off", "adjustment")
+EVENT_TYPES = (
+    "origination",
+    "disbursement",
+    "repayment",
+    "refund",
+    "chargeback",
+    "fee",
+    "write_off",
+    "adjustment",
+)
 
 EXPECTATIONS = [
     Expectation("entry_id_present", "entry_id IS NOT NULL AND entry_id <> ''", "drop"),
     Expectation("amount_is_decimal", "amount IS NOT NULL", "drop"),
     Expectation("currency_is_iso", f"currency IN ({iso_codes_sql()})", "drop"),
     Expectation("effective_date_valid", "effective_date IS NOT NULL", "drop"),
-    Expectation("event_type_known", "event_type IN ({})".format(
-        ", ".join(f"'{e}'" for e in EVENT_TYPES)), "warn"),
+    Expectation(
+        "event_type_known",
+        "event_type IN ({})".format(", ".join(f"'{e}'" for e in EVENT_TYPES)),
+        "warn",
+    ),
     Expectation("external_ref_present", "external_ref IS NOT NULL", "warn"),
 ]
 

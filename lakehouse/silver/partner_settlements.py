@@ -57,7 +57,14 @@ RECORD_CLASSES: dict[str, tuple[str, ...]] = {
     "chargeback": ("chargeback", "secondchargeback", "dispute", "chargeback_reversal_reversal"),
     "reversal": ("chargebackreversed", "refundedreversed", "dispute_reversal"),
     "payout": ("merchantpayout", "payout", "paidout"),
-    "fee": ("fee", "misccosts", "paymentcost", "invoicededuction", "stripe_fee", "other_adjustment"),
+    "fee": (
+        "fee",
+        "misccosts",
+        "paymentcost",
+        "invoicededuction",
+        "stripe_fee",
+        "other_adjustment",
+    ),
 }
 
 EXPECTATIONS = [

@@ -29,7 +29,7 @@ from pyspark.sql.types import (
 
 from lakehouse.bronze.tables import feed_table
 from lakehouse.config import FeedSettings
-from lakehouse.io import RunContext, TableSpec, merge, read
+from lakehouse.io import RunContext, TableSpec, is_delta_table, merge, read, table_path
 from lakehouse.secrets import masking_key
 from lakehouse.silver import (
     bank_balances,
@@ -78,7 +78,7 @@ def quarantine_spec(table: TableSpec) -> TableSpec:
             ]
         ),
         keys=("_file_sha256", "_row_number"),
-        description=f"Rows dropped from silver.{table.name} with the names of the rules they failed.",
+        description=f"Rows dropped from silver.{table.name} with the rules they failed.",
     )
 
 
@@ -139,36 +139,44 @@ SILVER_TABLES: tuple[SilverTable, ...] = (
 )
 
 
-def _bronze_window(spark: SparkSession, ctx: RunContext, formats: tuple[str, ...]) -> list[
-    tuple[FeedSettings, DataFrame]
-]:
+def _bronze_window(
+    spark: SparkSession, ctx: RunContext, formats: tuple[str, ...]
+) -> list[tuple[FeedSettings, DataFrame]]:
     settings = ctx.settings
     low = ctx.as_of - timedelta(days=settings.refine_lookback_days)
     frames = []
     for feed in settings.feeds.values():
         if feed.format not in formats:
             continue
-        df = read(spark, settings, feed_table(feed))
-        window = (F.col("_arrival_date") >= F.lit(low)) & (F.col("_arrival_date") <= F.lit(ctx.as_of))
+        spec = feed_table(feed)
+        if not is_delta_table(spark, table_path(settings, spec)):
+            continue  # nothing ever landed for this feed
+        df = read(spark, settings, spec)
+        window = (F.col("_arrival_date") >= F.lit(low)) & (
+            F.col("_arrival_date") <= F.lit(ctx.as_of)
+        )
         frames.append((feed, df.where(window)))
     return frames
 
 
-def _record_quality(
-    spark: SparkSession,
-    ctx: RunContext,
-    table: SilverTable,
-    counts: dict[str, int],
-    total: int,
-) -> None:
+def quality_rows(
+    ctx: RunContext, table: SilverTable, counts: dict[str, int], total: int
+) -> list[tuple[object, ...]]:
     now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [
+    return [
         (ctx.as_of, table.spec.name, e.name, e.action, counts[e.name], total, ctx.run_id, now)
         for e in table.expectations
     ]
+
+
+def _record_quality(spark: SparkSession, ctx: RunContext, rows: list[tuple[object, ...]]) -> None:
     df = spark.createDataFrame(rows, QUALITY_METRICS.schema)
     merge(
-        df, ctx.settings, QUALITY_METRICS, ctx, step="refine",
+        df,
+        ctx.settings,
+        QUALITY_METRICS,
+        ctx,
+        step="refine",
         update_when="t.failed_rows <> s.failed_rows OR t.total_rows <> s.total_rows",
     )
 
@@ -185,31 +193,40 @@ def _quarantine(ctx: RunContext, table: SilverTable, bad: DataFrame) -> None:
     merge(out, ctx.settings, qspec, ctx, step="refine", update_when="false")
 
 
-def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> dict[str, int]:
-    """Refine one silver table for ``ctx.as_of``; returns row counts for the summary."""
+@dataclass(frozen=True)
+class RefineOutcome:
+    rows: int
+    quarantined: int
+    quality: list[tuple[object, ...]]
+
+
+def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> RefineOutcome:
+    """Refine one silver table for ``ctx.as_of`` (quality rows are returned, not written)."""
     frames = _bronze_window(spark, ctx, table.formats)
     if not frames:
-        return {"rows": 0, "quarantined": 0}
+        return RefineOutcome(0, 0, [])
     typed = table.build(frames, masking_key())
     result = apply_expectations(typed, table.spec.name, table.expectations)
     try:
-        _record_quality(spark, ctx, table, result.failed_counts, result.total_rows)
         spec = table.spec
         latest = latest_per_key(result.valid, spec.keys, spec.sequence_by)
         if spec.name == bank_balances.SPEC.name:
             latest = _with_history_continuity(spark, ctx, latest)
-        newer = " OR ".join(
-            f"s.`{c}` > t.`{c}`" for c in spec.sequence_by
-        )
+        newer = " OR ".join(f"s.`{c}` > t.`{c}`" for c in spec.sequence_by)
         changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in spec.business_columns)
-        merge(latest, ctx.settings, spec, ctx, step="refine",
-              update_when=f"({newer}) AND ({changed})")
-        quarantined = result.quarantined.count()
+        merge(
+            latest, ctx.settings, spec, ctx, step="refine", update_when=f"({newer}) AND ({changed})"
+        )
+        dropped = any(
+            result.failed_counts[e.name] for e in table.expectations if e.action == "drop"
+        )
+        quarantined = result.quarantined.count() if dropped else 0
         if quarantined:
             _quarantine(ctx, table, result.quarantined)
-        return {"rows": result.total_rows - quarantined, "quarantined": quarantined}
+        quality = quality_rows(ctx, table, result.failed_counts, result.total_rows)
+        return RefineOutcome(result.total_rows - quarantined, quarantined, quality)
     finally:
-        result.valid.unpersist()
+        result.release()
 
 
 def _with_history_continuity(spark: SparkSession, ctx: RunContext, new: DataFrame) -> DataFrame:
@@ -230,13 +247,18 @@ def refine(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Refine every silver table (or the named ones) for ``ctx.as_of``."""
-    report = {}
+    report: dict[str, dict[str, int]] = {}
+    quality: list[tuple[object, ...]] = []
     for table in SILVER_TABLES:
         if tables and table.spec.name not in tables:
             continue
-        report[table.spec.name] = refine_table(spark, ctx, table)
+        outcome = refine_table(spark, ctx, table)
+        report[table.spec.name] = {"rows": outcome.rows, "quarantined": outcome.quarantined}
+        quality += outcome.quality
         if progress:
-            counts = report[table.spec.name]
-            progress(f"silver.{table.spec.name}: {counts['rows']} rows, "
-                     f"{counts['quarantined']} quarantined")
+            progress(
+                f"silver.{table.spec.name}: {outcome.rows} rows, {outcome.quarantined} quarantined"
+            )
+    if quality:
+        _record_quality(spark, ctx, quality)
     return report

@@ -119,8 +119,15 @@ class Generator:
 
     # ---- ledger ----------------------------------------------------------------
     def _ledger(
-        self, day: date, event: str, amount: Decimal, currency: str, ref: str, channel: str,
-        *, duplicate: bool = False,
+        self,
+        day: date,
+        event: str,
+        amount: Decimal,
+        currency: str,
+        ref: str,
+        channel: str,
+        *,
+        duplicate: bool = False,
     ) -> dict[str, str]:
         created = datetime.combine(day, time(8, 0), UTC) + timedelta(
             seconds=self.rng.randrange(0, 12 * 3600)
@@ -142,8 +149,15 @@ class Generator:
 
     # ---- partners --------------------------------------------------------------
     def _adyen_row(
-        self, settle: date, kind: str, ref: str, gross: Decimal, gross_ccy: str,
-        net_ccy: str, rate: Decimal, fee: Decimal,
+        self,
+        settle: date,
+        kind: str,
+        ref: str,
+        gross: Decimal,
+        gross_ccy: str,
+        net_ccy: str,
+        rate: Decimal,
+        fee: Decimal,
     ) -> str:
         psp = f"{self.rng.randrange(10**15, 10**16)}"
         net_abs = _money(abs(gross) * rate) - fee if gross >= 0 else _money(abs(gross) * rate) + fee
@@ -218,9 +232,13 @@ class Generator:
         if forced:
             fx = False
             currency = "USD" if partner == "stripe" else "EUR"
-            planted = {"MISSING_COUNTERPART": 0.0, "AMOUNT_MISMATCH": 0.005,
-                       "CURRENCY_MISMATCH": 0.009, "FEE_VARIANCE": 0.012,
-                       "DUPLICATE": 1.0}[forced]
+            planted = {
+                "MISSING_COUNTERPART": 0.0,
+                "AMOUNT_MISMATCH": 0.005,
+                "CURRENCY_MISMATCH": 0.009,
+                "FEE_VARIANCE": 0.012,
+                "DUPLICATE": 1.0,
+            }[forced]
             if forced == "CURRENCY_MISMATCH":
                 partner = "adyen"
                 currency = "EUR"
@@ -266,16 +284,23 @@ class Generator:
             currency = "USD" if us else "EUR"
             amount = -_money(rng.uniform(200, 9000))
             ref = f"DS-{day:%Y%m%d}-{n:08d}"
-            entry = self._ledger(day, "disbursement", amount, currency, ref, "wire" if us else "sepa")
+            entry = self._ledger(
+                day, "disbursement", amount, currency, ref, "wire" if us else "sepa"
+            )
             if rng.random() < 0.01 and self._old_enough(day, LEDGER_BANK_WINDOW):
                 self.truth.exception(leg, entry["entry_id"], "MISSING_COUNTERPART")
                 return
             book = self._clamp(day + timedelta(days=rng.choice([0, 1])))
             bank_ref = self._bank_ref("US" if us else "EU")
             line = BankLine(
-                book, amount, "495" if us else "ESCT", bank_ref, ref,
+                book,
+                amount,
+                "495" if us else "ESCT",
+                bank_ref,
+                ref,
                 f"OUTGOING {'WIRE' if us else 'SEPA CT'} {ref} MERCHANT {entry['merchant_id']}",
-                f"Merchant {entry['merchant_id']}", f"NL{rng.randrange(10**16):016d}",
+                f"Merchant {entry['merchant_id']}",
+                f"NL{rng.randrange(10**16):016d}",
             )
             day_bucket = self.by_day[book]
             (day_bucket.us_lines if us else day_bucket.eu_lines).append(line)
@@ -316,21 +341,37 @@ class Generator:
                     for r in bucket.adyen
                 )
                 payout = {
-                    "Company Account": "LenderCo", "Merchant Account": "LenderCoEU",
-                    "Merchant Reference": "", "Psp Reference": "",
-                    "Creation Date": f"{day} 23:00:00", "TimeZone": "CET",
-                    "Type": "MerchantPayout", "Modification Reference": f"PAYOUT-{batch}",
-                    "Gross Currency": "EUR", "Net Currency": "EUR", "Exchange Rate": "1",
-                    "Net Debit (NC)": f"{net:.2f}", "Batch Number": str(batch),
+                    "Company Account": "LenderCo",
+                    "Merchant Account": "LenderCoEU",
+                    "Merchant Reference": "",
+                    "Psp Reference": "",
+                    "Creation Date": f"{day} 23:00:00",
+                    "TimeZone": "CET",
+                    "Type": "MerchantPayout",
+                    "Modification Reference": f"PAYOUT-{batch}",
+                    "Gross Currency": "EUR",
+                    "Net Currency": "EUR",
+                    "Exchange Rate": "1",
+                    "Net Debit (NC)": f"{net:.2f}",
+                    "Batch Number": str(batch),
                 }
                 bucket.adyen.append(payout)
                 bank_ref = self._bank_ref("EU")
                 self.by_day[book].eu_lines.append(
-                    BankLine(book, net, "RCDT", bank_ref, f"ADYEN-BATCH-{batch}",
-                             f"ADYEN N.V. SETTLEMENT BATCH {batch} LENDERCOEU",
-                             "Adyen N.V.", "NL48ADYB0123456789")
+                    BankLine(
+                        book,
+                        net,
+                        "RCDT",
+                        bank_ref,
+                        f"ADYEN-BATCH-{batch}",
+                        f"ADYEN N.V. SETTLEMENT BATCH {batch} LENDERCOEU",
+                        "Adyen N.V.",
+                        "NL48ADYB0123456789",
+                    )
                 )
-                self.truth.match("partner_bank", [f"adyen:batch-{batch}:MerchantPayout"], [bank_ref])
+                self.truth.match(
+                    "partner_bank", [f"adyen:batch-{batch}:MerchantPayout"], [bank_ref]
+                )
             if bucket.stripe:
                 payout_id = f"po_{self.rng.getrandbits(64):016x}"
                 for row in bucket.stripe:
@@ -338,18 +379,24 @@ class Generator:
                     row["automatic_payout_effective_at"] = f"{day + timedelta(days=1)} 00:00:00"
                 net = sum((Decimal(r["net"]) for r in bucket.stripe), Decimal("0"))
                 txn = f"txn_{self.rng.getrandbits(64):016x}"
-                bucket.stripe.append({
-                    "balance_transaction_id": txn, "created": f"{day} 23:30:00",
-                    "available_on": day.isoformat(), "currency": "usd",
-                    "gross": f"{-net:.2f}", "fee": "0.00", "net": f"{-net:.2f}",
-                    "reporting_category": "payout", "description": "STRIPE PAYOUT",
-                    "automatic_payout_id": payout_id,
-                    "automatic_payout_effective_at": f"{day + timedelta(days=1)} 00:00:00",
-                })
+                bucket.stripe.append(
+                    {
+                        "balance_transaction_id": txn,
+                        "created": f"{day} 23:30:00",
+                        "available_on": day.isoformat(),
+                        "currency": "usd",
+                        "gross": f"{-net:.2f}",
+                        "fee": "0.00",
+                        "net": f"{-net:.2f}",
+                        "reporting_category": "payout",
+                        "description": "STRIPE PAYOUT",
+                        "automatic_payout_id": payout_id,
+                        "automatic_payout_effective_at": f"{day + timedelta(days=1)} 00:00:00",
+                    }
+                )
                 bank_ref = self._bank_ref("US")
                 self.by_day[book].us_lines.append(
-                    BankLine(book, net, "195", bank_ref, payout_id,
-                             f"STRIPE TRANSFER {payout_id}")
+                    BankLine(book, net, "195", bank_ref, payout_id, f"STRIPE TRANSFER {payout_id}")
                 )
                 self.truth.match("partner_bank", [f"stripe:{txn}:payout"], [bank_ref])
 
@@ -376,8 +423,14 @@ class Generator:
                 if planted and roll < 0.75:
                     self._card_event(day, n, planted.pop())
                 elif roll < 0.08:
-                    self._ledger(day, "origination", _money(self.rng.uniform(100, 3000)),
-                                 "USD", f"OR-{n:08d}", "internal")
+                    self._ledger(
+                        day,
+                        "origination",
+                        _money(self.rng.uniform(100, 3000)),
+                        "USD",
+                        f"OR-{n:08d}",
+                        "internal",
+                    )
                 elif roll < 0.75:
                     self._card_event(day, n)
                 else:
@@ -421,10 +474,16 @@ def generate(
         if i == 0:
             # planted bad rows: an unparseable amount (bronze quarantine) and an
             # invalid currency (silver expectation -> silver quarantine)
-            bad = writers.ledger_csv([
-                {**ledger_rows[0], "entry_id": f"LE-{day:%Y%m%d}-BAD000001", "amount": "12,3x"},
-                {**ledger_rows[0], "entry_id": f"LE-{day:%Y%m%d}-BAD000002", "currency": "EURO"},
-            ]).split(b"\r\n", 1)[1]
+            bad = writers.ledger_csv(
+                [
+                    {**ledger_rows[0], "entry_id": f"LE-{day:%Y%m%d}-BAD000001", "amount": "12,3x"},
+                    {
+                        **ledger_rows[0],
+                        "entry_id": f"LE-{day:%Y%m%d}-BAD000002",
+                        "currency": "EURO",
+                    },
+                ]
+            ).split(b"\r\n", 1)[1]
             ledger_bytes += bad
         put("ledger", f"ledger_{_stamp(day)}.csv", ledger_bytes)
         if i == 1:
@@ -432,13 +491,19 @@ def generate(
             prev = gen.by_day[gen.dates[0]].ledger[:5]
             put("ledger", f"ledger_{_stamp(day)}_resend.csv", writers.ledger_csv(prev))
         if bucket.adyen:
-            put("adyen", f"settlement_detail_report_batch_{1000 + i}_{_stamp(day)}.csv",
-                writers.adyen_csv(bucket.adyen))
+            put(
+                "adyen",
+                f"settlement_detail_report_batch_{1000 + i}_{_stamp(day)}.csv",
+                writers.adyen_csv(bucket.adyen),
+            )
         if bucket.stripe:
             # Stripe's report for day 0 is delivered late, with the next day's files.
             delivered = gen.dates[min(i + 1, len(gen.dates) - 1)] if i == 0 else day
-            put("stripe", f"balance_change_{_stamp(delivered)}_for_{day:%Y%m%d}.csv",
-                writers.stripe_csv(bucket.stripe))
+            put(
+                "stripe",
+                f"balance_change_{_stamp(delivered)}_for_{day:%Y%m%d}.csv",
+                writers.stripe_csv(bucket.stripe),
+            )
         created = datetime.combine(day + timedelta(days=1), time(6, 0))
         us = Statement(US_ACCOUNT, "USD", day, balances["us"], bucket.us_lines)
         balances["us"] = us.closing

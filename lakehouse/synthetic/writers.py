@@ -57,14 +57,40 @@ def ledger_csv(entries: Sequence[dict[str, str]]) -> bytes:
     return _csv(LEDGER_COLUMNS, [[e.get(c, "") for c in LEDGER_COLUMNS] for e in entries])
 
 
-ADYEN_HEADER = (
-    "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,"
-    "Creation Date,TimeZone,Type,Modification Reference,Gross Currency,Gross Debit (GC),"
-    "Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),"
-    "Commission (NC),Markup (NC),Scheme Fees (NC),Interchange (NC),Payment Method Variant,"
-    "Modification Merchant Reference,Batch Number,Reserved4,Reserved5,Reserved6,Reserved7,"
-    "Reserved8,Reserved9,Reserved10,Booking Date,Booking Date TimeZone"
-).split(",")
+ADYEN_HEADER = [
+    "Company Account",
+    "Merchant Account",
+    "Psp Reference",
+    "Merchant Reference",
+    "Payment Method",
+    "Creation Date",
+    "TimeZone",
+    "Type",
+    "Modification Reference",
+    "Gross Currency",
+    "Gross Debit (GC)",
+    "Gross Credit (GC)",
+    "Exchange Rate",
+    "Net Currency",
+    "Net Debit (NC)",
+    "Net Credit (NC)",
+    "Commission (NC)",
+    "Markup (NC)",
+    "Scheme Fees (NC)",
+    "Interchange (NC)",
+    "Payment Method Variant",
+    "Modification Merchant Reference",
+    "Batch Number",
+    "Reserved4",
+    "Reserved5",
+    "Reserved6",
+    "Reserved7",
+    "Reserved8",
+    "Reserved9",
+    "Reserved10",
+    "Booking Date",
+    "Booking Date TimeZone",
+]
 
 
 def adyen_csv(rows: Sequence[dict[str, str]]) -> bytes:
@@ -138,14 +164,17 @@ def _cd(value: Decimal) -> str:
     return "CRDT" if value >= 0 else "DBIT"
 
 
-def camt053(statement: Statement, created: datetime, message_id: str) -> bytes:
-    """A camt.053.001.08 statement with OPBD/CLBD balances and TxsSummry."""
-    st = statement
-    ccy = st.currency
-    entries = []
-    for line in st.lines:
-        entries.append(
-            f"""      <Ntry>
+def _count_sum(tag: str, amounts: list[Decimal]) -> str:
+    total = sum(amounts, Decimal("0"))
+    return f"<{tag}><NbOfNtries>{len(amounts)}</NbOfNtries><Sum>{total:.2f}</Sum></{tag}>"
+
+
+def _camt_entry(line: BankLine, ccy: str) -> str:
+    credit = line.amount >= 0
+    party, account = ("Dbtr", "DbtrAcct") if credit else ("Cdtr", "CdtrAcct")
+    family = "RCDT" if credit else "ICDT"
+    reference = escape(line.customer_reference or "NOTPROVIDED")
+    return f"""      <Ntry>
         <NtryRef>{escape(line.bank_reference)}</NtryRef>
         {_amt(line.amount, ccy)}
         <CdtDbtInd>{_cd(line.amount)}</CdtDbtInd>
@@ -153,18 +182,26 @@ def camt053(statement: Statement, created: datetime, message_id: str) -> bytes:
         <BookgDt><Dt>{line.booking_date.isoformat()}</Dt></BookgDt>
         <ValDt><Dt>{line.booking_date.isoformat()}</Dt></ValDt>
         <AcctSvcrRef>{escape(line.bank_reference)}</AcctSvcrRef>
-        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{"RCDT" if line.amount >= 0 else "ICDT"}</Cd>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd>
           <SubFmlyCd>{line.type_code}</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>
-          <Refs><EndToEndId>{escape(line.customer_reference or "NOTPROVIDED")}</EndToEndId></Refs>
+          <Refs><EndToEndId>{reference}</EndToEndId></Refs>
           {_amt(line.amount, ccy)}
           <CdtDbtInd>{_cd(line.amount)}</CdtDbtInd>
-          <RltdPties><{"Dbtr" if line.amount >= 0 else "Cdtr"}><Pty><Nm>{escape(line.counterparty)}</Nm></Pty></{"Dbtr" if line.amount >= 0 else "Cdtr"}>
-            <{"DbtrAcct" if line.amount >= 0 else "CdtrAcct"}><Id><IBAN>{escape(line.counterparty_account)}</IBAN></Id></{"DbtrAcct" if line.amount >= 0 else "CdtrAcct"}></RltdPties>
+          <RltdPties>
+            <{party}><Pty><Nm>{escape(line.counterparty)}</Nm></Pty></{party}>
+            <{account}><Id><IBAN>{escape(line.counterparty_account)}</IBAN></Id></{account}>
+          </RltdPties>
           <RmtInf><Ustrd>{escape(line.text)}</Ustrd></RmtInf>
         </TxDtls></NtryDtls>
       </Ntry>"""
-        )
+
+
+def camt053(statement: Statement, created: datetime, message_id: str) -> bytes:
+    """A camt.053.001.08 statement with OPBD/CLBD balances and TxsSummry."""
+    st = statement
+    ccy = st.currency
+    entries = [_camt_entry(line, ccy) for line in st.lines]
     credits = [ln.amount for ln in st.lines if ln.amount >= 0]
     debits = [-ln.amount for ln in st.lines if ln.amount < 0]
     total = sum(credits, Decimal("0")) + sum(debits, Decimal("0"))
@@ -193,8 +230,8 @@ def camt053(statement: Statement, created: datetime, message_id: str) -> bytes:
         <TtlNtries><NbOfNtries>{len(st.lines)}</NbOfNtries><Sum>{total:.2f}</Sum>
           <TtlNetNtry><Amt>{abs(net):.2f}</Amt><CdtDbtInd>{_cd(net)}</CdtDbtInd></TtlNetNtry>
         </TtlNtries>
-        <TtlCdtNtries><NbOfNtries>{len(credits)}</NbOfNtries><Sum>{sum(credits, Decimal("0")):.2f}</Sum></TtlCdtNtries>
-        <TtlDbtNtries><NbOfNtries>{len(debits)}</NbOfNtries><Sum>{sum(debits, Decimal("0")):.2f}</Sum></TtlDbtNtries>
+        {_count_sum("TtlCdtNtries", credits)}
+        {_count_sum("TtlDbtNtries", debits)}
       </TxsSummry>
 {body}
     </Stmt>

@@ -19,9 +19,9 @@ from lakehouse.errors import FileRejected
 
 __all__ = [
     "BANK_COLUMNS",
-    "PARTNER_COLUMNS",
     "LEDGER_COLUMNS",
     "MANUAL_DECISION_COLUMNS",
+    "PARTNER_COLUMNS",
     "FileRejected",
     "ParsedFile",
     "ParsedRow",

@@ -1,0 +1,57 @@
+"""Shared fixtures: one SparkSession per test session, a temporary lakehouse per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("LAKEHOUSE_MASKING_KEY", "test-masking-key")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = REPO_ROOT.parent / "shared" / "samples"
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    from lakehouse.config import load_settings
+    from lakehouse.spark import get_spark
+
+    settings = load_settings()
+    session = get_spark(
+        replace(settings, spark=replace(settings.spark, shuffle_partitions=2)),
+        app_name="lakehouse-tests",
+    )
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Settings pointing at a fresh temporary lakehouse and landing zone."""
+    from lakehouse.config import load_settings
+
+    env = dict(os.environ)
+    env["LAKEHOUSE_ROOT"] = str(tmp_path / "lakehouse")
+    env["LAKEHOUSE_LANDING"] = str(tmp_path / "landing")
+    return load_settings(env=env)
+
+
+@pytest.fixture
+def ctx(settings):  # type: ignore[no-untyped-def]
+    from lakehouse.pipeline import context
+
+    return context(settings, date(2026, 11, 2), run_id="test-run")
+
+
+@pytest.fixture
+def samples() -> Iterator[Path]:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"real sample files not found at {SAMPLES} (../shared/samples)")
+    yield SAMPLES
