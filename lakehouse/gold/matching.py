@@ -116,8 +116,13 @@ def _tolerance(rule: Rule, left_amount: Column) -> Column:
 def _candidates(rule: Rule, left: DataFrame, right: DataFrame) -> DataFrame:
     lhs, rhs = left.alias("l"), right.alias("r")
     condition: Column = F.lit(True)
+    ltypes, rtypes = dict(left.dtypes), dict(right.dtypes)
     for left_col, right_col in rule.equal:
-        condition = condition & (F.col(f"l.{left_col}") == F.col(f"r.{right_col}"))
+        lcol, rcol = F.col(f"l.{left_col}"), F.col(f"r.{right_col}")
+        if ltypes[left_col] == rtypes[right_col] == "string":
+            # references travel through banks and partners: case and padding are noise
+            lcol, rcol = F.upper(F.trim(lcol)), F.upper(F.trim(rcol))
+        condition = condition & (lcol == rcol)
     pairs = lhs.join(rhs, condition, "inner")
     days = F.datediff(F.col("r.business_date"), F.col("l.business_date"))
     score = _reference_score(rule, F.col("l.reference"), F.col("r.reference"), F.col("r.text"))

@@ -1,0 +1,95 @@
+"""Exactly-once ingestion into bronze: hashes, rejections, quarantine, crash recovery."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lakehouse.bronze import ingest as ingest_module
+from lakehouse.bronze.ingest import ingest
+from lakehouse.bronze.tables import MANIFEST, REJECTED_FILES, feed_table, quarantine_table
+from lakehouse.io import read
+from lakehouse.landing import LocalLandingZone
+
+LEDGER = (
+    "entry_id,event_type,loan_id,merchant_id,amount,currency,effective_date,created_at,"
+    "external_ref,channel\r\n"
+    "LE-1,repayment,LN-1,M-1,10.00,EUR,2026-11-02,2026-11-02T10:00:00Z,RP-1,adyen\r\n"
+    "LE-2,repayment,LN-2,M-1,oops,EUR,2026-11-02,2026-11-02T10:00:00Z,RP-2,adyen\r\n"
+    "LE-3,refund,LN-3,M-2,-5.00,EUR,2026-11-02,2026-11-02T11:00:00Z,RF-3,adyen\r\n"
+)
+
+
+def _zone(settings) -> LocalLandingZone:
+    return LocalLandingZone(settings.storage.landing)
+
+
+def test_rows_read_equal_bronze_plus_quarantine_and_same_bytes_skipped(spark, settings, ctx):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.encode())
+    zone.put("ledger", "ledger_2026-11-02_copy.csv", LEDGER.encode())  # same bytes, new name
+    report = ingest(spark, zone, ctx, feeds=["ledger"])
+    assert [o.status for o in report.outcomes] == ["ingested", "skipped"]
+    assert "same bytes as" in report.outcomes[1].detail
+    feed = settings.feed("ledger")
+    bronze = read(spark, settings, feed_table(feed))
+    quarantine = read(spark, settings, quarantine_table(feed)).collect()
+    assert sorted(r.entry_id for r in bronze.collect()) == ["LE-1", "LE-3"]
+    assert [(q._row_number, "amount" in q.reason) for q in quarantine] == [(2, True)]
+    manifest = read(spark, settings, MANIFEST).collect()
+    assert [(m.rows_read, m.rows_bronze, m.rows_quarantined) for m in manifest] == [(3, 2, 1)]
+    # a second run finds nothing new
+    again = ingest(spark, zone, ctx, feeds=["ledger"])
+    assert {o.status for o in again.outcomes} == {"skipped"}
+    assert read(spark, settings, feed_table(feed)).count() == 2
+
+
+def test_changed_file_with_same_name_is_a_new_file(spark, settings, ctx):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.encode())
+    ingest(spark, zone, ctx, feeds=["ledger"])
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.replace("10.00", "11.00").encode())
+    report = ingest(spark, zone, ctx, feeds=["ledger"])
+    assert [o.status for o in report.outcomes] == ["ingested"]
+
+
+def test_unparseable_file_goes_whole_to_rejected_files(spark, settings, ctx):
+    zone = _zone(settings)
+    zone.put("bai2", "bai2_2026-11-02.bai", b"01,not really bai2\n")
+    report = ingest(spark, zone, ctx, feeds=["bai2"])
+    assert [o.status for o in report.outcomes] == ["rejected"]
+    rejected = read(spark, settings, REJECTED_FILES).collect()
+    assert len(rejected) == 1 and rejected[0].reason
+    assert read(spark, settings, MANIFEST).collect()[0].status == "rejected"
+
+
+def test_files_arriving_after_the_business_day_wait(spark, settings, ctx):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-03.csv", LEDGER.encode())
+    assert ingest(spark, zone, ctx, feeds=["ledger"]).outcomes == []
+    later = ingest(
+        spark, zone, ctx.__class__(ctx.run_id, date(2026, 11, 3), settings), feeds=["ledger"]
+    )
+    assert [o.status for o in later.outcomes] == ["ingested"]
+
+
+def test_crash_before_the_manifest_does_not_duplicate_rows(spark, settings, ctx, monkeypatch):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.encode())
+    real_append = ingest_module.append
+
+    def crash_on_manifest(df, settings_, spec, ctx_, **kwargs):
+        if spec.name == MANIFEST.name:
+            raise RuntimeError("simulated crash before the manifest commit")
+        return real_append(df, settings_, spec, ctx_, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "append", crash_on_manifest)
+    try:
+        ingest(spark, zone, ctx, feeds=["ledger"])
+    except RuntimeError:
+        pass
+    monkeypatch.setattr(ingest_module, "append", real_append)
+    report = ingest(spark, zone, ctx, feeds=["ledger"])
+    assert [o.status for o in report.outcomes] == ["ingested"]
+    feed = settings.feed("ledger")
+    assert read(spark, settings, feed_table(feed)).count() == 2  # not 4
+    assert read(spark, settings, quarantine_table(feed)).count() == 1

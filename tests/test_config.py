@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from lakehouse.config import load_settings
+from lakehouse.errors import ConfigError
+
+
+def test_defaults_and_env_overrides():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE")}
+    settings = load_settings(env=env)
+    assert settings.storage.root.endswith("data/lakehouse")
+    assert settings.storage.landing.endswith("data/landing")
+    assert settings.storage.table_path("gold", "aging").endswith("data/lakehouse/gold/aging")
+    env.update(
+        LAKEHOUSE_ROOT="/tmp/elsewhere",
+        LAKEHOUSE__SPARK__SHUFFLE_PARTITIONS="8",
+        LAKEHOUSE__SPARK__MASTER="spark://host:7077",
+    )
+    settings = load_settings(env=env)
+    assert settings.storage.root == "/tmp/elsewhere"
+    assert settings.spark.shuffle_partitions == 8
+    assert settings.spark.master == "spark://host:7077"
+    assert [b[0] for b in settings.aging_buckets] == ["0-1", "2-7", "8-30", "31-60", "61-90", "91+"]
+
+
+def test_bad_value_names_key_and_variable():
+    with pytest.raises(
+        ConfigError, match=r"shuffle_partitions.*LAKEHOUSE__SPARK__SHUFFLE_PARTITIONS"
+    ):
+        load_settings(env={"LAKEHOUSE__SPARK__SHUFFLE_PARTITIONS": "many"})
+
+
+def test_missing_key_says_what_to_set(tmp_path):
+    conf = tmp_path / "lakehouse.toml"
+    conf.write_text('[storage]\nroot = "x"\n')
+    with pytest.raises(
+        ConfigError, match=r"missing setting \[storage\] landing.*LAKEHOUSE__STORAGE__LANDING"
+    ):
+        load_settings(conf, env={})
+
+
+def test_bad_bucket_and_timezone(tmp_path):
+    text = (load_settings.__globals__["DEFAULT_CONF"]).read_text()
+    conf = tmp_path / "lakehouse.toml"
+    conf.write_text(text.replace('"2-7", "8-30"', '"2-9", "8-30"'))
+    with pytest.raises(ConfigError, match="contiguous"):
+        load_settings(conf, env={})
+    conf.write_text(text.replace('timezone = "UTC"', 'timezone = "Mars/Olympus"', 1))
+    with pytest.raises(ConfigError, match="Mars/Olympus"):
+        load_settings(conf, env={})
