@@ -3,9 +3,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
-export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: demo test lint typecheck unit integration bench install clean
+.PHONY: demo test lint typecheck unit integration bench install servers clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -20,15 +19,21 @@ lint: install
 typecheck: install
 	@$(PY) -m mypy
 
-# The whole suite, integration tests included: their fixtures install and start the
-# real servers they need (Prefect server, MinIO, Chromium) and stop them afterwards.
-test: install lint typecheck
+# Real servers for the integration tests: MinIO (built once from the Go module proxy into
+# .tools/bin) and Debian's Chromium. The Prefect server comes with .venv. The test
+# fixtures start them on loopback and stop them afterwards.
+servers:
+	@bash scripts/minio.sh install
+	@bash scripts/chromium.sh
+
+# The whole suite, integration tests included.
+test: install servers lint typecheck
 	@$(PY) -m pytest
 
 unit: install
 	@$(PY) -m pytest -m "not integration"
 
-integration: install
+integration: install servers
 	@$(PY) -m pytest -m integration
 
 bench: install

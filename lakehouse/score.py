@@ -35,9 +35,13 @@ def _pr(predicted: set[Fact], truth: set[Fact]) -> dict[str, Any]:
 
 def load_truth(folder: Path) -> tuple[set[Fact], set[Fact]]:
     with (folder / "matches.csv").open(newline="") as fh:
-        matches = {("match", r["leg"], r["left_ids"], r["right_ids"]) for r in csv.DictReader(fh)}
+        matches: set[Fact] = {
+            ("match", r["leg"], r["left_ids"], r["right_ids"]) for r in csv.DictReader(fh)
+        }
     with (folder / "exceptions.csv").open(newline="") as fh:
-        breaks = {("break", r["leg"], r["item_id"], r["reason_code"]) for r in csv.DictReader(fh)}
+        breaks: set[Fact] = {
+            ("break", r["leg"], r["item_id"], r["reason_code"]) for r in csv.DictReader(fh)
+        }
     return matches, breaks
 
 
@@ -57,7 +61,10 @@ def predicted_facts(root: str | None = None) -> tuple[set[Fact], set[Fact]]:
         right = ";".join(sorted(ref.get((m.leg, i), i) for i in m.right_ids))
         matches.add(("match", m.leg, left, right))
     open_breaks = items[items.state.isin(["EXCEPTION", "PARTIAL"])]
-    breaks = {("break", r.leg, r.item_ref, r.reason_code) for r in open_breaks.itertuples()}
+    breaks: set[Fact] = {
+        ("break", str(r.leg), str(r.item_ref), str(r.reason_code))
+        for r in open_breaks.itertuples()
+    }
     return matches, breaks
 
 

@@ -18,6 +18,7 @@ from lakehouse.config import REPO_ROOT, Settings
 from lakehouse.errors import EnvironmentSetupError
 
 FETCH_SCRIPT = REPO_ROOT / "scripts" / "fetch_jars.sh"
+LOG4J_CONF = REPO_ROOT / "conf" / "log4j2.properties"
 
 
 def _require_java() -> None:
@@ -73,7 +74,10 @@ def get_spark(settings: Settings, app_name: str = "lakehouse") -> SparkSession:
         # Gold must stay readable by the `deltalake` package: no deletion vectors.
         .config("spark.databricks.delta.properties.defaults.enableDeletionVectors", "false")
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}",
+        )
     )
     if settings.s3.endpoint_url:
         builder = builder.config("spark.hadoop.fs.s3a.endpoint", settings.s3.endpoint_url).config(

@@ -60,7 +60,7 @@ def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
         rule = Rule(
             **{
                 **raw,
-                "equal": tuple(tuple(pair) for pair in raw.get("equal", [])),  # type: ignore[misc]
+                "equal": tuple(tuple(pair) for pair in raw.get("equal", [])),
             }
         )
     except TypeError as exc:

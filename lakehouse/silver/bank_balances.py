@@ -8,7 +8,7 @@ flagged in ``missing_days``, never filled in.
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     BooleanType,
@@ -63,7 +63,7 @@ EXPECTATIONS = [
 ]
 
 
-def _signed(amount: str) -> F.Column:
+def _signed(amount: str) -> Column:
     sign = F.when(F.upper(F.col("credit_debit")) == "DBIT", F.lit(-1)).otherwise(F.lit(1))
     return (money(amount) * sign).cast(MONEY)
 

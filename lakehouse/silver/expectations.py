@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.errors import ExpectationFailed
@@ -40,7 +40,7 @@ class QualityResult:
         self.cached.unpersist()
 
 
-def _failed_rules(expectations: list[Expectation], actions: tuple[str, ...]) -> F.Column:
+def _failed_rules(expectations: list[Expectation], actions: tuple[str, ...]) -> Column:
     checks = [
         F.when(~F.coalesce(F.expr(e.condition), F.lit(False)), F.lit(e.name))
         for e in expectations

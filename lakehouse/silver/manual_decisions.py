@@ -6,7 +6,7 @@ before any rule, in ``decided_at`` order, on every reconciliation run.
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -59,7 +59,7 @@ EXPECTATIONS = [
 ]
 
 
-def _ids(column: str) -> F.Column:
+def _ids(column: str) -> Column:
     return F.filter(F.split(F.coalesce(F.col(column), F.lit("")), ","), lambda x: F.length(x) > 0)
 
 

@@ -29,7 +29,15 @@ from pyspark.sql.types import (
 
 from lakehouse.bronze.tables import feed_table
 from lakehouse.config import FeedSettings
-from lakehouse.io import RunContext, TableSpec, is_delta_table, merge, read, table_path
+from lakehouse.io import (
+    RunContext,
+    TableSpec,
+    ensure_table,
+    is_delta_table,
+    merge,
+    read,
+    table_path,
+)
 from lakehouse.secrets import masking_key
 from lakehouse.silver import (
     bank_balances,
@@ -252,6 +260,9 @@ def refine(
     for table in SILVER_TABLES:
         if tables and table.spec.name not in tables:
             continue
+        # every silver table exists from the first run on, even before its feed lands
+        ensure_table(spark, ctx.settings, table.spec)
+        ensure_table(spark, ctx.settings, quarantine_spec(table.spec))
         outcome = refine_table(spark, ctx, table)
         report[table.spec.name] = {"rows": outcome.rows, "quarantined": outcome.quarantined}
         quality += outcome.quality

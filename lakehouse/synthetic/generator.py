@@ -337,8 +337,11 @@ class Generator:
                 for row in bucket.adyen:
                     row["Batch Number"] = str(batch)
                 net = sum(
-                    (Decimal(r["Net Credit (NC)"] or "0") - Decimal(r["Net Debit (NC)"] or "0"))
-                    for r in bucket.adyen
+                    (
+                        Decimal(r["Net Credit (NC)"] or "0") - Decimal(r["Net Debit (NC)"] or "0")
+                        for r in bucket.adyen
+                    ),
+                    Decimal("0"),
                 )
                 payout = {
                     "Company Account": "LenderCo",
