@@ -72,9 +72,7 @@ def load_audit_window_days(path: Path | None = None, env: Mapping[str, str] | No
     try:
         days = int(raw)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{source} must be a whole number of days, got {raw!r}"
-        ) from None
+        raise ConfigError(f"{source} must be a whole number of days, got {raw!r}") from None
     if days < 1:
         raise ConfigError(f"{source} must be >= 1 day, got {days}")
     return days
@@ -129,7 +127,7 @@ def discover_tables(spark: SparkSession, root: str) -> list[tuple[str, str, str]
     Lists through Hadoop's FileSystem so that local folders and ``s3a://`` both work.
     """
     jvm: Any = spark.sparkContext._jvm
-    hadoop_conf: Any = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+    hadoop_conf: Any = spark.sparkContext._jsc.hadoopConfiguration()
     found: list[tuple[str, str, str]] = []
     for layer in LAYERS:
         layer_path = f"{root.rstrip('/')}/{layer}"
@@ -156,8 +154,9 @@ def _last_metric(table: DeltaTable, operation: str, metric: str) -> int | None:
 
 
 @task(name="maintain-table", **WRITE_TASK_OPTIONS)
-def maintain_table(layer: str, name: str, path: str, window_days: int, run_id: str
-                   ) -> dict[str, Any]:
+def maintain_table(
+    layer: str, name: str, path: str, window_days: int, run_id: str
+) -> dict[str, Any]:
     """Retention properties, OPTIMIZE and VACUUM for one table."""
     _, spark = settings_and_spark()
     logger = get_run_logger()
