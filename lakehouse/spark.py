@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -54,6 +55,9 @@ def get_spark(settings: Settings, app_name: str = "lakehouse") -> SparkSession:
     if active is not None:
         return active
     _require_java()
+    # Python workers must be this interpreter (the venv), not whatever python3 is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     conf = settings.spark
     builder = (
         SparkSession.builder.master(conf.master)
@@ -66,6 +70,10 @@ def get_spark(settings: Settings, app_name: str = "lakehouse") -> SparkSession:
         )
         .config("spark.driver.memory", conf.driver_memory)
         .config("spark.sql.shuffle.partitions", str(conf.shuffle_partitions))
+        .config("spark.default.parallelism", str(conf.shuffle_partitions))
+        # Delta rebuilds table state with 50 partitions by default: far too many for a
+        # daily-batch lakehouse whose logs are small; size it like the shuffles.
+        .config("spark.databricks.delta.snapshotPartitions", str(conf.shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
