@@ -10,6 +10,7 @@ business day wrote each version.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -162,14 +163,32 @@ def _with_retries(action: Callable[[], T], attempts: int = 4) -> T:
     raise AssertionError("unreachable")
 
 
+_METADATA_KEY = "spark.databricks.delta.commitInfo.userMetadata"
+_metadata_lock = threading.Lock()
+_metadata_users: dict[str, int] = {}
+
+
 @contextmanager
 def _commit_metadata(spark: SparkSession, metadata: str) -> Iterator[None]:
-    key = "spark.databricks.delta.commitInfo.userMetadata"
-    spark.conf.set(key, metadata)
+    """Session-wide commit metadata for MERGE (the writer option does not reach it).
+
+    Steps run their tables' MERGEs in parallel threads with the same metadata; the
+    setting is removed when the last of them is done.
+    """
+    with _metadata_lock:
+        others = {m for m, n in _metadata_users.items() if n > 0 and m != metadata}
+        if others:
+            raise RuntimeError("concurrent MERGEs with different commit metadata")
+        spark.conf.set(_METADATA_KEY, metadata)
+        _metadata_users[metadata] = _metadata_users.get(metadata, 0) + 1
     try:
         yield
     finally:
-        spark.conf.unset(key)
+        with _metadata_lock:
+            _metadata_users[metadata] -= 1
+            if _metadata_users[metadata] == 0:
+                del _metadata_users[metadata]
+                spark.conf.unset(_METADATA_KEY)
 
 
 def append(

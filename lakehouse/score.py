@@ -62,8 +62,7 @@ def predicted_facts(root: str | None = None) -> tuple[set[Fact], set[Fact]]:
         matches.add(("match", m.leg, left, right))
     open_breaks = items[items.state.isin(["EXCEPTION", "PARTIAL"])]
     breaks: set[Fact] = {
-        ("break", str(r.leg), str(r.item_ref), str(r.reason_code))
-        for r in open_breaks.itertuples()
+        ("break", str(r.leg), str(r.item_ref), str(r.reason_code)) for r in open_breaks.itertuples()
     }
     return matches, breaks
 

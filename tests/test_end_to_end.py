@@ -124,3 +124,51 @@ def test_manual_match_survives_a_full_backfill(run, spark):
     assert chosen.rule.str.startswith("manual:").all()
     exceptions = read_table("gold.recon_exceptions", root=run.root)
     assert not exceptions.item_id.isin(left + right).any()
+
+
+def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:
+    from lakehouse import cli
+
+    monkeypatch.setenv("LAKEHOUSE_ROOT", run.root)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(list(argv))
+    return int(exit_info.value.code or 0), capsys.readouterr().out
+
+
+def test_cli_exceptions_filters_and_csv(run, monkeypatch, capsys):
+    code, out = _cli(
+        monkeypatch,
+        capsys,
+        run,
+        "exceptions",
+        "--format",
+        "csv",
+        "--reason",
+        "UNEXPECTED_BANK_ITEM",
+    )
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("leg,item_id,item_ref,state,reason_code")
+    assert len(lines) > 1 and all(",UNEXPECTED_BANK_ITEM," in line for line in lines[1:])
+
+
+def test_cli_history_and_audit_by_as_of_date(run, monkeypatch, capsys):
+    code, out = _cli(monkeypatch, capsys, run, "history", "--table", "recon_exceptions", "--json")
+    assert code == 0 and '"as_of": "2026-11-02"' in out and '"run_id"' in out
+    code, out = _cli(
+        monkeypatch,
+        capsys,
+        run,
+        "audit",
+        "--table",
+        "daily_summary",
+        "--as-of",
+        "2026-11-02",
+        "--json",
+    )
+    assert code == 0 and '"2026-11-03' not in out and "2026-11-02" in out
+
+
+def test_cli_error_names_the_fix(run, monkeypatch, capsys):
+    code, _ = _cli(monkeypatch, capsys, run, "audit", "--table", "no_such_table")
+    assert code == 2

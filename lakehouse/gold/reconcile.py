@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
@@ -307,9 +308,14 @@ def reconcile(
     frozen = _frozen_matches(existing_matches, ctx, decisions)
     frozen_members = _members(frozen).localCheckpoint()
 
-    outcomes = [
-        reconcile_leg(spark, leg, silver, frozen_members, decisions, as_of) for leg in legs.values()
-    ]
+    # Legs are independent until the writes: match them side by side.
+    with ThreadPoolExecutor(max_workers=len(legs)) as pool:
+        outcomes = list(
+            pool.map(
+                lambda leg: reconcile_leg(spark, leg, silver, frozen_members, decisions, as_of),
+                legs.values(),
+            )
+        )
     items = reduce(DataFrame.unionByName, [o.items for o in outcomes])
     items = recon_items.with_age(items, as_of, settings.aging_buckets).localCheckpoint()
     matches = reduce(DataFrame.unionByName, [o.matches for o in outcomes]).withColumn(
