@@ -107,7 +107,7 @@ def transform(bronze: DataFrame, masking_key: str) -> DataFrame:
         F.col("date"),
         mask_account("account_id", masking_key).alias("account_id"),
         F.col("_source").alias("source"),
-        F.col("statement_id"),
+        keyed_hash("statement_id", masking_key).alias("statement_id"),
         F.col("currency"),
         F.col("opening"),
         F.col("closing"),

@@ -90,6 +90,7 @@ def transform(bronze: DataFrame, masking_key: str) -> DataFrame:
         F.sha2(
             F.concat_ws(
                 "|",
+                F.lit(masking_key),  # the content holds raw account numbers: key the hash
                 F.col("_source"),
                 F.coalesce("statement_id", F.lit("")),
                 content,
@@ -102,7 +103,7 @@ def transform(bronze: DataFrame, masking_key: str) -> DataFrame:
         F.col("_source").alias("source"),
         mask_account("account_id", masking_key).alias("account_id"),
         keyed_hash("account_id", masking_key).alias("account_key"),
-        F.col("statement_id"),
+        keyed_hash("statement_id", masking_key).alias("statement_id"),
         (money("amount") * sign).cast(MONEY).alias("amount"),
         F.upper(F.trim("currency")).alias("currency"),
         booking.alias("booking_date"),

@@ -19,6 +19,7 @@ def test_sign_from_credit_debit_and_masking(spark):
     assert rows["B2"].amount == Decimal("-4.50")
     for row in rows.values():
         assert row.account_id.startswith("****4300#")
+        assert row.statement_id != "S1"  # BAI2 statement ids embed the account number
         assert "NL91ABNA0417164300" not in str(row.asDict().values())
         assert row.counterparty != "Jane Doe" and len(row.counterparty) == 16
         assert row.counterparty_account.startswith("****3000#")
