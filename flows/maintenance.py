@@ -97,6 +97,15 @@ def retention_updates(properties: Mapping[str, str], window_days: int) -> dict[s
     return updates
 
 
+def vacuum_retention_hours(properties: Mapping[str, str], window_days: int) -> int:
+    """VACUUM keeps the window, or the table's own longer deleted-file retention.
+
+    (Delta refuses a VACUUM retention below ``delta.deletedFileRetentionDuration``.)
+    """
+    own = interval_hours(properties.get("delta.deletedFileRetentionDuration")) or 0
+    return max(window_days * 24, own)
+
+
 def _is_conflict(exc: BaseException) -> bool:
     text = f"{type(exc).__name__} {exc}"
     return any(marker in text for marker in CONFLICT_EXCEPTIONS)
@@ -179,7 +188,7 @@ def maintain_table(
         optimized = _typed_conflicts(
             lambda: table.optimize().executeCompaction().collect(), f"{qualified}: OPTIMIZE"
         )
-        retention_hours = float(window_days * 24)
+        retention_hours = float(vacuum_retention_hours({**properties, **updates}, window_days))
         _typed_conflicts(lambda: table.vacuum(retention_hours), f"{qualified}: VACUUM")
 
     metrics = optimized[0]["metrics"] if optimized else None
