@@ -1,8 +1,7 @@
 """Time travel over gold: a table as it was at a Delta version or a business day.
 
 Every gold commit records ``{"run_id", "as_of"}`` in its commit info, so "the
-exceptions when the books closed on D" is the latest version whose as-of date is
-on or before D.
+exceptions when the books closed on D" is found in the history (:mod:`lakehouse.asof`).
 """
 
 from __future__ import annotations
@@ -10,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
+from lakehouse.asof import close_version
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.io import history, is_delta_table
@@ -27,15 +26,9 @@ def table_location(settings: Settings, qualified: str) -> str:
 
 
 def version_as_of(spark: SparkSession, path: str, as_of: date) -> int | None:
-    """The latest version committed by a run whose as-of date is <= ``as_of``."""
-    rows = (
-        history(spark, path)
-        .where(F.col("as_of").isNotNull() & (F.col("as_of") <= F.lit(as_of.isoformat())))
-        .agg(F.max("version").alias("v"))
-        .collect()
-    )
-    value = rows[0]["v"] if rows else None
-    return int(value) if value is not None else None
+    """The version as the books closed on ``as_of`` (see :mod:`lakehouse.asof`)."""
+    rows = history(spark, path).select("version", "as_of").collect()
+    return close_version([(int(r.version), r.as_of) for r in rows], as_of)
 
 
 def read_as_of(

@@ -11,6 +11,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from lakehouse.asof import close_version
 from lakehouse.errors import LakehouseError
 
 if TYPE_CHECKING:
@@ -37,23 +38,19 @@ def table_uri(name: str, root: str | None = None) -> str:
 
 
 def _as_of_version(table: DeltaTable, as_of: date) -> int:
-    best: int | None = None
+    commits = []
     for commit in table.history():
-        meta = commit.get("userMetadata")
-        if not meta:
-            continue
         try:
-            recorded = json.loads(meta).get("as_of")
+            recorded = json.loads(commit.get("userMetadata") or "{}").get("as_of")
         except (TypeError, ValueError):
-            continue
-        if recorded and recorded <= as_of.isoformat():
-            version = int(commit["version"])
-            best = version if best is None else max(best, version)
-    if best is None:
+            recorded = None
+        commits.append((int(commit["version"]), recorded))
+    version = close_version(commits, as_of)
+    if version is None:
         raise LakehouseError(
             f"no commit of {table.table_uri} has an as-of date on or before {as_of}"
         )
-    return best
+    return version
 
 
 def open_table(name: str, as_of: int | date | None = None, root: str | None = None) -> DeltaTable:

@@ -116,14 +116,27 @@ def test_manual_match_survives_a_full_backfill(run, spark):
         right_ids=right,
         decided_at=decided,
     )
+    fee = items[items.reason_code == "UNEXPECTED_BANK_ITEM"].item_id.iloc[0]
+    record_decision(
+        run.settings,
+        "write_off",
+        "ledger_bank",
+        reason="bank fee, booked by hand",
+        user="analyst@lender",
+        item_id=fee,
+        decided_at=decided,
+    )
     for i in range(DAYS):  # a full backfill, oldest day first
         run_day(START + timedelta(days=i), run.settings, spark)
     items = read_table("gold.recon_items", root=run.root)
     chosen = items[items.item_id.isin(left + right)]
     assert set(chosen.state) == {"MATCHED"}
     assert chosen.rule.str.startswith("manual:").all()
+    assert items[items.item_id == fee].state.tolist() == ["WRITTEN_OFF"]
     exceptions = read_table("gold.recon_exceptions", root=run.root)
-    assert not exceptions.item_id.isin(left + right).any()
+    assert not exceptions.item_id.isin([*left, *right, fee]).any()
+    decisions = read_table("silver.manual_decisions", root=run.root)
+    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 2
 
 
 def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:

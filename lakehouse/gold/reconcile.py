@@ -247,6 +247,8 @@ def reconcile_leg(
     off = F.col("item_id").isin(*sorted(written_off)) if written_off else F.lit(False)
     w_items = left.where(off).unionByName(right.where(off))
     left, right = left.where(~off), right.where(~off)
+    # every open candidate gets a state, including those an operator matched by hand
+    candidates = left.unionByName(right)
 
     matches = []
     manual = _manual_matches(spark, leg, decisions, left, right)
@@ -266,7 +268,6 @@ def reconcile_leg(
     matches.append(result.matches)
     all_matches = reduce(DataFrame.unionByName, matches).localCheckpoint()
 
-    candidates = left.unionByName(right)
     matched = _matched_states(candidates, all_matches)
     left_open = left.join(result.left_unmatched.select("item_id"), "item_id", "left_semi")
     right_open = right.join(result.right_unmatched.select("item_id"), "item_id", "left_semi")
