@@ -23,8 +23,8 @@ Money is read as ``Decimal`` and summed as ``Decimal``; floats are used only for
 SVG geometry.
 
 The gold tables are read without a JVM through :mod:`lakehouse.readers`. With a date,
-``gold.aging`` and ``gold.recon_exceptions`` are read as they were after the run of
-that date (Delta time travel on the runs' recorded as-of dates).
+``gold.aging`` and ``gold.recon_exceptions`` are read as the books closed on that date
+(Delta time travel on the runs' recorded as-of dates, see :mod:`lakehouse.asof`).
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ SEQUENTIAL = ("#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#b30000", 
 UNKNOWN_BUCKET_COLOUR = "#9e9e9e"
 
 ZERO = Decimal("0.00")
+NO_PARTNER = "(no partner)"
 
 
 # ---- reading -------------------------------------------------------------------------
@@ -164,8 +165,8 @@ def load_report_data(as_of: date | None = None, root: str | None = None) -> Repo
         )
     summary = [r for r in summary if _day(r["as_of_date"]) <= as_of]
 
-    # With a date: the versions written by the latest run on or before it (time travel
-    # on the runs' recorded as-of dates); without one: the newest versions.
+    # With a date: the versions as the books closed on it (time travel on the runs'
+    # recorded as-of dates); without one: the newest versions.
     travel = as_of if requested else None
     aging_table = open_table(AGING_TABLE, travel, root)
     versions[AGING_TABLE] = aging_table.version()
@@ -353,6 +354,7 @@ def aging_chart(aging: Sequence[Mapping[str, Any]], as_of: date) -> str:
         if _day(row["as_of_date"]) != as_of:
             continue
         partner = _text(row.get("partner"))
+        partner = NO_PARTNER if partner == "-" else partner  # gold.aging's placeholder
         bucket = _text(row.get("aging_bucket"))
         counts[partner][bucket] += _int(row.get("item_count")) or 0
     partners = sorted(counts, key=lambda p: (-sum(counts[p].values()), p))
