@@ -48,8 +48,10 @@ SUMMARY_SCHEMA = pa.schema(
         *[
             field
             for state in STATES
-            for field in (pa.field(f"{state.lower()}_items", pa.int64()),
-                          pa.field(f"{state.lower()}_amount", MONEY))
+            for field in (
+                pa.field(f"{state.lower()}_items", pa.int64()),
+                pa.field(f"{state.lower()}_amount", MONEY),
+            )
         ],
         pa.field("match_rate", pa.float64()),
         *RUN_FIELDS,
@@ -92,12 +94,16 @@ EXCEPTIONS_SCHEMA = pa.schema(
 
 
 def _run(day: date) -> dict[str, Any]:
-    return {"_as_of": day, "_run_id": f"run-{day:%Y%m%d}",
-            "_updated_at": datetime(day.year, day.month, day.day, 23, 0, tzinfo=UTC)}
+    return {
+        "_as_of": day,
+        "_run_id": f"run-{day:%Y%m%d}",
+        "_updated_at": datetime(day.year, day.month, day.day, 23, 0, tzinfo=UTC),
+    }
 
 
-def _write(root: Path, table: str, schema: pa.Schema, rows: list[dict[str, Any]], day: date,
-           mode: str) -> None:
+def _write(
+    root: Path, table: str, schema: pa.Schema, rows: list[dict[str, Any]], day: date, mode: str
+) -> None:
     meta = json.dumps({"run_id": f"run-{day:%Y%m%d}", "as_of": day.isoformat(), "step": "gold"})
     write_deltalake(
         str(root / "gold" / table),
@@ -128,20 +134,36 @@ def build_gold(root: Path) -> Path:
         _write(root, "daily_summary", SUMMARY_SCHEMA, summary, day, "append")
 
         aging = []
-        for leg, partner, ccy in (("ledger_partner", "adyen", "EUR"),
-                                  ("ledger_partner", "stripe", "USD"),
-                                  ("partner_bank", "adyen", "EUR"),
-                                  ("ledger_bank", "-", "EUR"),
-                                  ("ledger_bank", "-", "USD")):
-            for state, bucket, count in (("PENDING", "0-1", 5 + n), ("EXCEPTION", "2-7", 2),
-                                         ("PARTIAL", "8-30", 1 + n), ("EXCEPTION", "31-60", n)):
+        for leg, partner, ccy in (
+            ("ledger_partner", "adyen", "EUR"),
+            ("ledger_partner", "stripe", "USD"),
+            ("partner_bank", "adyen", "EUR"),
+            ("ledger_bank", "-", "EUR"),
+            ("ledger_bank", "-", "USD"),
+        ):
+            for state, bucket, count in (
+                ("PENDING", "0-1", 5 + n),
+                ("EXCEPTION", "2-7", 2),
+                ("PARTIAL", "8-30", 1 + n),
+                ("EXCEPTION", "31-60", n),
+            ):
                 if count == 0:
                     continue
                 amount = Decimal(count * 1234) + Decimal("0.56")
-                aging.append({"as_of_date": day, "leg": leg, "partner": partner,
-                              "currency": ccy, "state": state, "aging_bucket": bucket,
-                              "item_count": count, "amount": -amount,
-                              "absolute_amount": amount, **_run(day)})
+                aging.append(
+                    {
+                        "as_of_date": day,
+                        "leg": leg,
+                        "partner": partner,
+                        "currency": ccy,
+                        "state": state,
+                        "aging_bucket": bucket,
+                        "item_count": count,
+                        "amount": -amount,
+                        "absolute_amount": amount,
+                        **_run(day),
+                    }
+                )
         _write(root, "aging", AGING_SCHEMA, aging, day, "append")
 
         exceptions = []
@@ -150,16 +172,26 @@ def build_gold(root: Path) -> Path:
             ref = f"REF-{day:%m%d}-{k:03d}"
             if k == 5:
                 ref = EVIL_REF
-            exceptions.append({
-                "leg": LEGS[k % 3], "item_id": f"item-{k}", "side": "left", "source": "ledger",
-                "partner": "adyen" if k % 2 else "stripe", "item_ref": ref,
-                "business_date": day, "amount": Decimal(f"{(k + 1) * 1000 + 0.5:.2f}")
-                * (-1 if k % 4 == 0 else 1),
-                "currency": "USD" if k % 2 else "EUR", "reference": f"R{k}",
-                "state": "PARTIAL" if k % 3 == 0 else "EXCEPTION",
-                "reason_code": "AMOUNT_MISMATCH" if k % 2 else "MISSING_COUNTERPART",
-                "match_id": None, "age_days": age, "aging_bucket": _bucket(age), **_run(day),
-            })
+            exceptions.append(
+                {
+                    "leg": LEGS[k % 3],
+                    "item_id": f"item-{k}",
+                    "side": "left",
+                    "source": "ledger",
+                    "partner": "adyen" if k % 2 else "stripe",
+                    "item_ref": ref,
+                    "business_date": day,
+                    "amount": Decimal(f"{(k + 1) * 1000 + 0.5:.2f}") * (-1 if k % 4 == 0 else 1),
+                    "currency": "USD" if k % 2 else "EUR",
+                    "reference": f"R{k}",
+                    "state": "PARTIAL" if k % 3 == 0 else "EXCEPTION",
+                    "reason_code": "AMOUNT_MISMATCH" if k % 2 else "MISSING_COUNTERPART",
+                    "match_id": None,
+                    "age_days": age,
+                    "aging_bucket": _bucket(age),
+                    **_run(day),
+                }
+            )
         _write(root, "recon_exceptions", EXCEPTIONS_SCHEMA, exceptions, day, "overwrite")
     return root
 
@@ -235,7 +267,7 @@ def test_page_is_self_contained(page: str) -> None:
     assert not re.search(r'(src|href)=["\']https?:', page)
     assert "http://" not in page and "https://" not in page
     assert "<link" not in page and "@import" not in page and "url(" not in page
-    assert re.search(r'<script[^>]+src=', page) is None
+    assert re.search(r"<script[^>]+src=", page) is None
     assert "Content-Security-Policy" in page
     assert "default-src 'none'" in html.unescape(page)
 
@@ -256,8 +288,7 @@ def test_report_as_of_an_earlier_date_time_travels(gold_root: Path, tmp_path: Pa
     assert "REF-1103-022" in page and "REF-1104" not in page
     assert "2026-11-04" not in page
     data = load_report_data(date(2026, 11, 3), str(gold_root))
-    assert data.versions == {"gold.daily_summary": 2, "gold.aging": 1,
-                             "gold.recon_exceptions": 1}
+    assert data.versions == {"gold.daily_summary": 2, "gold.aging": 1, "gold.recon_exceptions": 1}
 
 
 def test_unknown_date_is_a_clear_error(gold_root: Path, tmp_path: Path) -> None:
@@ -275,8 +306,9 @@ def test_missing_gold_tables_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "r.html").exists()
 
 
-def test_cli_report_command(gold_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                            ) -> None:
+def test_cli_report_command(
+    gold_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from lakehouse.cli import main
 
     monkeypatch.setenv("LAKEHOUSE_ROOT", str(gold_root))
@@ -289,14 +321,30 @@ def test_cli_report_command(gold_root: Path, tmp_path: Path, monkeypatch: pytest
 
 def test_money_sums_stay_decimal() -> None:
     rows = [
-        {"as_of_date": date(2026, 11, 2), "state": "EXCEPTION", "currency": "EUR",
-         "absolute_amount": Decimal("0.10")},
-        {"as_of_date": date(2026, 11, 2), "state": "PARTIAL", "currency": "EUR",
-         "absolute_amount": Decimal("0.20")},
-        {"as_of_date": date(2026, 11, 2), "state": "PENDING", "currency": "EUR",
-         "absolute_amount": Decimal("5.00")},
-        {"as_of_date": date(2026, 11, 2), "state": "EXCEPTION", "currency": "USD",
-         "absolute_amount": None},
+        {
+            "as_of_date": date(2026, 11, 2),
+            "state": "EXCEPTION",
+            "currency": "EUR",
+            "absolute_amount": Decimal("0.10"),
+        },
+        {
+            "as_of_date": date(2026, 11, 2),
+            "state": "PARTIAL",
+            "currency": "EUR",
+            "absolute_amount": Decimal("0.20"),
+        },
+        {
+            "as_of_date": date(2026, 11, 2),
+            "state": "PENDING",
+            "currency": "EUR",
+            "absolute_amount": Decimal("5.00"),
+        },
+        {
+            "as_of_date": date(2026, 11, 2),
+            "state": "EXCEPTION",
+            "currency": "USD",
+            "absolute_amount": None,
+        },
     ]
     series = exception_amount_series(rows, [date(2026, 11, 1), date(2026, 11, 2)])
     assert series == {
@@ -309,7 +357,9 @@ def test_money_sums_stay_decimal() -> None:
 
 
 def test_top_breaks_ranks_by_absolute_amount_and_handles_nulls() -> None:
-    rows = [{"leg": "a", "item_ref": "small", "amount": Decimal("1.00")},
-            {"leg": "a", "item_ref": "null", "amount": None},
-            {"leg": "a", "item_ref": "big-negative", "amount": Decimal("-50.00")}]
+    rows = [
+        {"leg": "a", "item_ref": "small", "amount": Decimal("1.00")},
+        {"leg": "a", "item_ref": "null", "amount": None},
+        {"leg": "a", "item_ref": "big-negative", "amount": Decimal("-50.00")},
+    ]
     assert [r["item_ref"] for r in top_breaks(rows, 2)] == ["big-negative", "small"]

@@ -31,14 +31,20 @@ TIMEOUT = 60  # seconds per Chromium run
 @pytest.fixture(scope="module")
 def chromium() -> str:
     """Chromium, installed through scripts/chromium.sh when missing."""
-    proc = subprocess.run(["bash", str(REPO / "scripts" / "chromium.sh")],
-                          capture_output=True, text=True, timeout=1200,
-                          env={**os.environ, "CHROMIUM": CHROMIUM})
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "chromium.sh")],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "CHROMIUM": CHROMIUM},
+    )
     if proc.returncode == 2 and not os.environ.get("CI"):
-        pytest.skip(f"chromium is not installed and cannot be installed here: "
-                    f"{proc.stderr.strip()}")
+        pytest.skip(
+            f"chromium is not installed and cannot be installed here: {proc.stderr.strip()}"
+        )
     assert proc.returncode == 0, (
-        f"scripts/chromium.sh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        f"scripts/chromium.sh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    )
     assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing after scripts/chromium.sh"
     return CHROMIUM
 
@@ -51,17 +57,33 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run_chromium(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}",
-        "--enable-logging=stderr", "--v=0", *args,
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        *args,
     ]
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT,
-                              env={**os.environ, "HOME": str(tmp)})
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env={**os.environ, "HOME": str(tmp)},
+        )
     except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"chromium did not finish within {TIMEOUT} s: {' '.join(command)}\n"
-                    f"{exc.stderr!r}")
+        pytest.fail(
+            f"chromium did not finish within {TIMEOUT} s: {' '.join(command)}\n{exc.stderr!r}"
+        )
     assert proc.returncode == 0, f"chromium failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
     return proc
 
@@ -85,8 +107,10 @@ def test_report_loads_and_charts_render(chromium: str, report: Path, tmp_path: P
         assert len(svgs) == 1, chart
         svg = svgs[0]
         assert svg.xpath("./title/text()"), f"{chart} has no <title>"
-        shapes = svg.xpath(".//*[self::rect or self::path or self::polyline or self::circle]"
-                           "[contains(concat(' ', @class, ' '), ' mark ')]")
+        shapes = svg.xpath(
+            ".//*[self::rect or self::path or self::polyline or self::circle]"
+            "[contains(concat(' ', @class, ' '), ' mark ')]"
+        )
         assert len(shapes) > 0, f"{chart} has no drawn shapes"
         # written by the page's check script in the browser: it saw the same shapes
         assert svg.get("data-marks") == str(len(shapes)), chart
@@ -95,8 +119,14 @@ def test_report_loads_and_charts_render(chromium: str, report: Path, tmp_path: P
 
 def test_report_screenshot(chromium: str, report: Path, tmp_path: Path) -> None:
     png = tmp_path / "report.png"
-    proc = _run_chromium(chromium, tmp_path, "--hide-scrollbars", "--window-size=1400,2000",
-                         f"--screenshot={png}", report.as_uri())
+    proc = _run_chromium(
+        chromium,
+        tmp_path,
+        "--hide-scrollbars",
+        "--window-size=1400,2000",
+        f"--screenshot={png}",
+        report.as_uri(),
+    )
     assert _console_messages(proc.stderr) == []
     assert png.exists(), proc.stderr[-4000:]
     data = png.read_bytes()

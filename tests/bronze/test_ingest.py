@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from lakehouse.bronze import ingest as ingest_module
 from lakehouse.bronze.ingest import ingest
 from lakehouse.bronze.tables import MANIFEST, REJECTED_FILES, feed_table, quarantine_table
@@ -83,10 +85,8 @@ def test_crash_before_the_manifest_does_not_duplicate_rows(spark, settings, ctx,
         return real_append(df, settings_, spec, ctx_, **kwargs)
 
     monkeypatch.setattr(ingest_module, "append", crash_on_manifest)
-    try:
+    with pytest.raises(RuntimeError, match="simulated crash"):
         ingest(spark, zone, ctx, feeds=["ledger"])
-    except RuntimeError:
-        pass
     monkeypatch.setattr(ingest_module, "append", real_append)
     report = ingest(spark, zone, ctx, feeds=["ledger"])
     assert [o.status for o in report.outcomes] == ["ingested"]
