@@ -13,8 +13,8 @@ demo: install
 	@$(PY) -m lakehouse.cli demo
 
 lint: install
-	@.venv/bin/ruff check lakehouse flows tests
-	@.venv/bin/ruff format --check lakehouse flows tests
+	@.venv/bin/ruff check lakehouse flows bench tests
+	@.venv/bin/ruff format --check lakehouse flows bench tests
 
 typecheck: install
 	@$(PY) -m mypy
@@ -40,4 +40,4 @@ bench: install
 	@$(PY) -m bench.run
 
 clean:
-	rm -rf data/lakehouse data/landing data/truth data/prefect .pytest_cache
+	rm -rf data/lakehouse data/landing data/truth data/prefect data/bench .pytest_cache

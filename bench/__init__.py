@@ -1,0 +1,1 @@
+"""Benchmark of the daily pipeline (``python -m bench.run``) and its DuckDB baseline."""

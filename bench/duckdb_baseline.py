@@ -1,0 +1,757 @@
+"""The reconcile matching of ``lakehouse.gold`` re-implemented in DuckDB, in one process.
+
+This is the single-process baseline of the benchmark. It runs the rules of
+``conf/rules.toml`` (loaded with :func:`lakehouse.gold.rules.load_legs`) over the same
+silver rows the Spark reconcile step sees for business day D, and its SQL is
+generated from the rule objects, step for step as ``lakehouse.gold``:
+
+* window (``lakehouse.gold.reconcile``): silver rows that arrived by D with a business
+  date in ``[D - window_days, D]``; members of matches made by earlier days' runs
+  (``matched_as_of < D``, "frozen") are removed per leg;
+* items (``lakehouse.gold.items``): each side's silver rows filtered by the leg's SQL
+  and shaped into item columns;
+* rules (``lakehouse.gold.matching``), in order, over the still unmatched items:
+  comparison amount (``left_amount`` / ``right_amount`` SQL), ``many_to_one`` /
+  ``one_to_many`` grouping by ``group_key`` (one currency per group), the equi-join
+  on the equality keys (strings compared upper-cased and trimmed), date window,
+  reference test (``equals``, token ``contains``, levenshtein ``similarity``,
+  ``none``), currency, tolerance (only for MATCHED rules), the score (reference
+  score minus amount penalty), mutual-best assignment in up to ``ROUNDS`` rounds with
+  the same ordering (score desc, date distance asc, other side's id asc) and the
+  MATCHED/PARTIAL status with CURRENCY_MISMATCH, AMOUNT_MISMATCH, FEE_VARIANCE;
+* item states (``lakehouse.gold.reconcile``): members of matches take the match
+  status; unmatched items are DUPLICATE (their reference is already matched on that
+  side), PENDING (inside the leg's, or the partner's, settlement window) or
+  EXCEPTION with the leg's reason.
+
+Not covered: manual decisions (forced matches, unmatches, write-offs); the benchmark
+data has none, and :func:`read_silver` counts the ones it finds so a report can say
+so. Known numeric difference: Spark computes the amount penalty and the fee
+percentage in DECIMAL and casts to DOUBLE; DuckDB divides in DOUBLE. Both are
+monotone in the exact ratio, so orderings and thresholds agree except for ratios
+closer together than about 1e-16 (cent amounts below 10^7 never get there).
+
+Filters, amounts and group keys are Spark SQL in ``rules.toml``; the few Spark-only
+constructs they use are translated by :func:`spark_sql_to_duckdb`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from lakehouse.gold.rules import Leg, Rule
+
+# Rounds of mutual-best assignment (lakehouse.gold.matching.ROUNDS; importing it would
+# import pyspark, which this module does not need: bench.run checks that they agree).
+ROUNDS = 4
+MONEY = "DECIMAL(18,2)"
+SILVER_TABLES = ("ledger_entries", "partner_settlements", "bank_transactions")
+# Type of every item column (lakehouse.gold.items plus what matching adds): string
+# equality keys are compared upper-cased and trimmed, as in Spark.
+ITEM_TYPES = {
+    "item_id": "string",
+    "item_ref": "string",
+    "source": "string",
+    "partner": "string",
+    "business_date": "date",
+    "amount": "decimal",
+    "currency": "string",
+    "reference": "string",
+    "text": "string",
+    "fee": "decimal",
+    "net": "decimal",
+    "cmp_amount": "decimal",
+    "group_key": "string",
+}
+PAIR_COLUMNS = (
+    "left_id",
+    "right_id",
+    "left_ids",
+    "right_ids",
+    "left_amount",
+    "right_amount",
+    "difference",
+    "left_currency",
+    "right_currency",
+    "right_fee",
+    "business_date",
+    "date_distance",
+    "score",
+    "within_tolerance",
+)
+ITEM_STATE_COLUMNS = (
+    "leg",
+    "item_id",
+    "side",
+    "business_date",
+    "reference",
+    "state",
+    "reason_code",
+    "match_id",
+    "rule",
+)
+
+
+# ---- Spark SQL -> DuckDB SQL ------------------------------------------------------
+
+_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.DOTALL)
+_PLACEHOLDER = re.compile(r"__lit(\d+)__")
+_RLIKE = re.compile(r"\s+(NOT\s+)?(RLIKE|REGEXP)\s+", re.IGNORECASE)
+_SPARK_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+
+
+def _unescape_spark(body: str) -> str:
+    """The value of a Spark SQL string literal's body (backslash escapes resolved)."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 == len(body):
+            out.append(char)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
+            i += 6
+            continue
+        if nxt in "%_":  # Spark keeps these escaped (LIKE patterns)
+            out.append("\\" + nxt)
+        else:
+            out.append(_SPARK_ESCAPES.get(nxt, nxt))
+        i += 2
+    return "".join(out)
+
+
+def sql_literal(value: str) -> str:
+    """A DuckDB string literal holding ``value``."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _operand_start(text: str, end: int) -> int:
+    """Start of the operand ending at ``end``: a name, or a call / parenthesis."""
+    i = end
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    if i > 0 and text[i - 1] == ")":
+        depth = 0
+        while i > 0:
+            i -= 1
+            if text[i] == ")":
+                depth += 1
+            elif text[i] == "(":
+                depth -= 1
+                if depth == 0:
+                    break
+        if depth != 0:
+            raise ValueError(f"unbalanced parentheses in {text!r}")
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in '_."`'):
+        i -= 1
+    return i
+
+
+def _operand_end(text: str, start: int) -> int:
+    match = re.match(r"__lit\d+__|[\w.\"`]+(\([^()]*\))?", text[start:])
+    if not match:
+        raise ValueError(f"cannot read the pattern of RLIKE in {text!r}")
+    return start + match.end()
+
+
+def spark_sql_to_duckdb(expr: str) -> str:
+    """Translate a rule SQL expression from Spark's dialect to DuckDB's.
+
+    Handles what differs for the expressions rules use: string literals (Spark
+    resolves backslash escapes, DuckDB does not), ``a [NOT] RLIKE|REGEXP p`` ->
+    ``[NOT] regexp_matches(a, p)`` (both search, Java regex vs RE2), backquoted
+    identifiers and ``==``. ``regexp_extract``, ``upper``, ``coalesce``, ``IN``,
+    arithmetic and comparisons are the same in both and pass through.
+    """
+    literals: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        literals.append(_unescape_spark(match.group(0)[1:-1]))
+        return f"__lit{len(literals) - 1}__"
+
+    text = _STRING_LITERAL.sub(stash, expr)
+    text = re.sub(r"`([^`]*)`", r'"\1"', text).replace("==", "=")
+    while match := _RLIKE.search(text):
+        left_start = _operand_start(text, match.start())
+        right_end = _operand_end(text, match.end())
+        left = text[left_start : match.start()].strip()
+        pattern = text[match.end() : right_end]
+        call = f"regexp_matches({left}, {pattern})"
+        if match.group(1):
+            call = f"(NOT {call})"
+        text = text[:left_start] + call + text[right_end:]
+    return _PLACEHOLDER.sub(lambda m: sql_literal(literals[int(m.group(1))]), text)
+
+
+def _double(value: float) -> str:
+    return f"CAST('{value!r}' AS DOUBLE)"
+
+
+def _date(value: date) -> str:
+    return f"DATE '{value.isoformat()}'"
+
+
+# ---- items --------------------------------------------------------------------------
+
+_SHAPES = {
+    "ledger": (
+        "ledger_entries",
+        """entry_id AS item_id, entry_id AS item_ref, 'ledger' AS source,
+           channel AS partner, business_date, amount, currency,
+           external_ref AS reference, coalesce(external_ref, '') AS text,
+           CAST(NULL AS DECIMAL(18,2)) AS fee, amount AS net""",
+    ),
+    "partner": (
+        "partner_settlements",
+        """settlement_id AS item_id, settlement_id AS item_ref, partner AS source,
+           partner, business_date, gross_amount AS amount, gross_currency AS currency,
+           coalesce(merchant_reference, description) AS reference,
+           concat_ws(' ', merchant_reference, description) AS text,
+           fee_amount AS fee, net_amount AS net""",
+    ),
+    "partner_payout": (
+        "partner_settlements",
+        """settlement_id AS item_id, settlement_id AS item_ref, partner AS source,
+           partner, business_date, net_amount AS amount, currency,
+           batch_id AS reference, concat_ws(' ', batch_id, description) AS text,
+           fee_amount AS fee, net_amount AS net""",
+    ),
+    "bank": (
+        "bank_transactions",
+        """bank_txn_id AS item_id, coalesce(bank_reference, bank_txn_id) AS item_ref,
+           source, CAST(NULL AS VARCHAR) AS partner, business_date, amount, currency,
+           customer_reference AS reference,
+           concat_ws(' ', customer_reference, description, bank_reference) AS text,
+           CAST(NULL AS DECIMAL(18,2)) AS fee, amount AS net""",
+    ),
+}
+
+
+def side_items_sql(side: str, where: str) -> str:
+    """Items of one side of a leg (``lakehouse.gold.items.side_items``)."""
+    table, columns = _SHAPES[side]
+    condition = f"({spark_sql_to_duckdb(where)})"
+    if side == "partner_payout":
+        condition += " AND record_class = 'payout'"
+    return f"SELECT {columns} FROM w_{table} WHERE {condition}"
+
+
+# ---- one rule ---------------------------------------------------------------------
+
+
+def _prepared_sql(source: str, amount_expr: str) -> str:
+    return (
+        f"SELECT *, CAST(({spark_sql_to_duckdb(amount_expr)}) AS {MONEY}) AS cmp_amount "
+        f"FROM {source}"
+    )
+
+
+def _grouped_sql(prepared: str, group_key: str) -> str:
+    """One pseudo-item per ``group_key`` with summed amounts, one currency per group."""
+    return f"""
+        SELECT * EXCLUDE (n_currencies) FROM (
+            SELECT 'group:' || group_key AS item_id,
+                   list_sort(list(item_id)) AS members,
+                   min(business_date) AS business_date,
+                   CAST(sum(amount) AS {MONEY}) AS amount,
+                   CAST(sum(cmp_amount) AS {MONEY}) AS cmp_amount,
+                   min(currency) AS currency,
+                   count(DISTINCT currency) AS n_currencies,
+                   group_key AS reference,
+                   group_key AS text,
+                   CAST(sum(fee) AS {MONEY}) AS fee,
+                   CAST(sum(net) AS {MONEY}) AS net,
+                   group_key
+            FROM (
+                SELECT *, ({spark_sql_to_duckdb(group_key)}) AS group_key FROM ({prepared})
+            )
+            WHERE group_key IS NOT NULL AND group_key <> ''
+            GROUP BY group_key
+        ) WHERE n_currencies = 1"""
+
+
+def _singles_sql(prepared: str) -> str:
+    return f"SELECT *, [item_id] AS members, CAST(NULL AS VARCHAR) AS group_key FROM ({prepared})"
+
+
+def _tokens(text: str) -> str:
+    return f"(' ' || upper(regexp_replace({text}, '[^A-Za-z0-9_\\-]+', ' ', 'g')) || ' ')"
+
+
+def reference_score_sql(rule: Rule, left: str, right: str, right_text: str) -> str:
+    """The reference test: its score, NULL when the test fails."""
+    if rule.reference == "equals":
+        return f"CASE WHEN upper({left}) = upper({right}) THEN 1.0::DOUBLE END"
+    if rule.reference == "contains":
+        needle = f"(' ' || upper(trim({left})) || ' ')"
+        return (
+            f"CASE WHEN length(trim({left})) > 0 AND contains({_tokens(right_text)}, {needle}) "
+            "THEN 1.0::DOUBLE END"
+        )
+    if rule.reference == "similarity":
+        longest = f"greatest(length({left}), length({right}), 1)"
+        sim = f"(1.0::DOUBLE - levenshtein(upper({left}), upper({right}))::DOUBLE / {longest})"
+        return f"CASE WHEN {sim} >= {_double(rule.similarity)} THEN {sim} END"
+    return "1.0::DOUBLE"
+
+
+def candidates_sql(rule: Rule, lside: str, rside: str) -> str:
+    """Accepted candidate pairs of ``rule`` between two prepared sides (PAIR_COLUMNS)."""
+    condition = ["TRUE"]
+    for left_col, right_col in rule.equal:
+        lcol, rcol = f'l."{left_col}"', f'r."{right_col}"'
+        if ITEM_TYPES.get(left_col) == ITEM_TYPES.get(right_col) == "string":
+            lcol, rcol = f"upper(trim({lcol}))", f"upper(trim({rcol}))"
+        condition.append(f"{lcol} = {rcol}")
+    score = reference_score_sql(rule, "l.reference", "r.reference", "r.text")
+    tolerance = (
+        f"greatest({_double(rule.tolerance_abs)}, "
+        f"abs(left_amount)::DOUBLE * {_double(rule.tolerance_pct / 100.0)})"
+    )
+    accepted = [f"days BETWEEN {rule.date_min} AND {rule.date_max}"]
+    accepted.append("ref_score IS NOT NULL")
+    if rule.currency:
+        accepted.append("left_currency = right_currency")
+    if rule.outcome == "MATCHED":
+        accepted.append("within_tolerance")
+    penalty = "least(abs(difference)::DOUBLE / greatest(abs(left_amount)::DOUBLE, 1.0), 1.0)"
+    return f"""
+        SELECT left_id, right_id, left_ids, right_ids, left_amount, right_amount, difference,
+               left_currency, right_currency, right_fee, business_date,
+               abs(days) AS date_distance,
+               ref_score - {penalty} AS score,
+               within_tolerance
+        FROM (
+            SELECT *, abs(difference)::DOUBLE <= {tolerance} AS within_tolerance
+            FROM (
+                SELECT l.item_id AS left_id, r.item_id AS right_id,
+                       l.members AS left_ids, r.members AS right_ids,
+                       l.cmp_amount AS left_amount, r.cmp_amount AS right_amount,
+                       CAST(r.cmp_amount - l.cmp_amount AS DECIMAL(20,2)) AS difference,
+                       l.currency AS left_currency, r.currency AS right_currency,
+                       r.fee AS right_fee,
+                       least(l.business_date, r.business_date) AS business_date,
+                       datediff('day', l.business_date, r.business_date) AS days,
+                       {score} AS ref_score
+                FROM ({lside}) l JOIN ({rside}) r ON {" AND ".join(condition)}
+            )
+        )
+        WHERE {" AND ".join(accepted)}"""
+
+
+def mutual_best_sql(remaining: str) -> str:
+    """Pairs that are the best for both their sides (ordering of Spark's windows)."""
+    return f"""
+        SELECT * EXCLUDE (__l, __r) FROM (
+            SELECT *,
+                row_number() OVER (PARTITION BY left_id ORDER BY score DESC NULLS LAST,
+                    date_distance ASC NULLS FIRST, right_id ASC NULLS FIRST) AS __l,
+                row_number() OVER (PARTITION BY right_id ORDER BY score DESC NULLS LAST,
+                    date_distance ASC NULLS FIRST, left_id ASC NULLS FIRST) AS __r
+            FROM {remaining}
+        ) WHERE __l = 1 AND __r = 1"""
+
+
+def reason_sql(rule: Rule) -> str:
+    """The break of a chosen pair (NULL: none): currency, then amount, then fee."""
+    whens = [
+        "WHEN left_currency <> right_currency THEN 'CURRENCY_MISMATCH'",
+        "WHEN NOT within_tolerance THEN 'AMOUNT_MISMATCH'",
+    ]
+    if rule.max_fee_pct is not None:
+        fee_pct = "abs(right_fee)::DOUBLE * 100 / greatest(abs(right_amount)::DOUBLE, 1.0)"
+        whens.append(f"WHEN {fee_pct} > {_double(rule.max_fee_pct)} THEN 'FEE_VARIANCE'")
+    return f"CASE {' '.join(whens)} END"
+
+
+def match_id_sql(leg: str, left_ids: str, right_ids: str) -> str:
+    """``lakehouse.gold.matching.match_id``: sha256 of leg|sorted left|sorted right."""
+    key = (
+        f"concat_ws('|', {sql_literal(leg)}, array_to_string(list_sort({left_ids}), ','), "
+        f"array_to_string(list_sort({right_ids}), ','))"
+    )
+    return f"substr(sha256({key}), 1, 24)"
+
+
+def to_matches_sql(leg: Leg, rule: Rule, chosen: str) -> str:
+    """Chosen pairs as match rows (MATCH_COLUMNS)."""
+    return f"""
+        SELECT {match_id_sql(leg.name, "left_ids", "right_ids")} AS match_id,
+               {sql_literal(leg.name)} AS leg,
+               {sql_literal(rule.name)} AS rule,
+               {sql_literal(rule.strategy)} AS strategy,
+               CASE WHEN reason IS NULL THEN 'MATCHED' ELSE 'PARTIAL' END AS status,
+               reason AS reason_code,
+               list_sort(left_ids) AS left_ids,
+               list_sort(right_ids) AS right_ids,
+               CAST(left_amount AS {MONEY}) AS left_amount,
+               CAST(right_amount AS {MONEY}) AS right_amount,
+               CAST(difference AS {MONEY}) AS difference,
+               left_currency AS currency,
+               round(greatest(score, 0.0), 4) AS confidence,
+               business_date
+        FROM (SELECT *, {reason_sql(rule)} AS reason FROM {chosen})"""
+
+
+# ---- the run ------------------------------------------------------------------------
+
+
+@dataclass
+class BaselineResult:
+    """What the DuckDB reconcile produced, and how long each part took."""
+
+    matches: pa.Table  # MATCH_COLUMNS
+    items: pa.Table  # ITEM_STATE_COLUMNS
+    seconds: dict[str, float] = field(default_factory=dict)
+    pairs: dict[str, int] = field(default_factory=dict)  # candidate pairs per leg.rule
+
+
+class DuckDBReconciler:
+    """Runs every leg's rules for one business day in a DuckDB connection.
+
+    ``tables`` are the silver tables (arrow, any superset of the window) and
+    ``frozen`` the existing ``gold.recon_matches`` rows (at least ``leg``,
+    ``left_ids``, ``right_ids``, ``matched_as_of``): the members of those matched
+    before ``as_of`` are frozen, as in the Spark reconcile.
+    """
+
+    def __init__(
+        self,
+        legs: Mapping[str, Leg],
+        as_of: date,
+        window_days: int,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
+        self.legs = legs
+        self.as_of = as_of
+        self.low = as_of - timedelta(days=window_days)
+        self.con = con or duckdb.connect()
+        self.seconds: dict[str, float] = {}
+        self.pairs: dict[str, int] = {}
+
+    def _sql(self, query: str) -> None:
+        self.con.execute(query)
+
+    def _table(self, name: str, query: str) -> None:
+        self._sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
+    def _count(self, query: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM ({query})").fetchone()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def _timed(self, part: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - start
+
+    def _window(self, tables: Mapping[str, pa.Table], frozen: pa.Table) -> None:
+        for name in SILVER_TABLES:
+            self.con.register(f"src_{name}", tables[name])
+            self._table(
+                f"w_{name}",
+                f"SELECT * FROM src_{name} WHERE _arrival_date <= {_date(self.as_of)} "
+                f"AND business_date BETWEEN {_date(self.low)} AND {_date(self.as_of)}",
+            )
+        self.con.register("src_frozen", frozen)
+        self._table(
+            "frozen",
+            "SELECT DISTINCT leg, unnest(list_concat(left_ids, right_ids)) AS item_id "
+            f"FROM src_frozen WHERE matched_as_of < {_date(self.as_of)}",
+        )
+
+    def _assign(self, prefix: str, pairs: str) -> str:
+        """Greedy mutual-best rounds over ``pairs``; returns the table of chosen pairs."""
+        taken, remaining, best = f"{prefix}_taken", f"{prefix}_remaining", f"{prefix}_best"
+        self._table(remaining, f"SELECT * FROM {pairs}")
+        self._table(taken, f"SELECT * FROM {pairs} WHERE FALSE")
+        for _ in range(ROUNDS):
+            self._table(best, mutual_best_sql(remaining))
+            self._sql(f"INSERT INTO {taken} SELECT * FROM {best}")
+            self._table(
+                remaining,
+                f"SELECT * FROM {remaining} ANTI JOIN (SELECT left_id FROM {best}) USING (left_id)"
+                f" ANTI JOIN (SELECT right_id FROM {best}) USING (right_id)",
+            )
+            if self._count(f"SELECT 1 FROM {remaining} LIMIT 1") == 0:
+                break
+        return taken
+
+    def _apply_rule(self, leg: Leg, index: int, rule: Rule, left: str, right: str) -> str:
+        prefix = f"{leg.name}_r{index}"
+        lp, rp = _prepared_sql(left, rule.left_amount), _prepared_sql(right, rule.right_amount)
+        lside = _grouped_sql(lp, rule.group_key) if rule.strategy == "many_to_one" else None
+        rside = _grouped_sql(rp, rule.group_key) if rule.strategy == "one_to_many" else None
+        self._table(
+            f"{prefix}_pairs",
+            candidates_sql(rule, lside or _singles_sql(lp), rside or _singles_sql(rp)),
+        )
+        self.pairs[f"{leg.name}.{rule.name}"] = self._count(f"SELECT * FROM {prefix}_pairs")
+        chosen = self._assign(prefix, f"{prefix}_pairs")
+        self._table(f"{prefix}_made", to_matches_sql(leg, rule, chosen))
+        return f"{prefix}_made"
+
+    def _match_leg(self, leg: Leg) -> None:
+        """Rules in order; the items a rule takes are removed before the next one."""
+        name = leg.name
+        self._table(f"{name}_left_open", f"SELECT * FROM {name}_left")
+        self._table(f"{name}_right_open", f"SELECT * FROM {name}_right")
+        self._table(f"{name}_matches", _EMPTY_MATCHES)
+        for index, rule in enumerate(leg.rules):
+            made = self._apply_rule(leg, index, rule, f"{name}_left_open", f"{name}_right_open")
+            self._sql(f"INSERT INTO {name}_matches SELECT * FROM {made}")
+            for side in ("left", "right"):
+                self._table(
+                    f"{name}_{side}_open",
+                    f"SELECT * FROM {name}_{side}_open ANTI JOIN "
+                    f"(SELECT DISTINCT unnest({side}_ids) AS item_id FROM {made}) USING (item_id)",
+                )
+
+    def _pending_days_sql(self, leg: Leg) -> str:
+        days = str(leg.pending_days)
+        for partner, window in leg.pending_days_by_partner.items():
+            days = f"CASE WHEN partner = {sql_literal(partner)} THEN {int(window)} ELSE {days} END"
+        return days
+
+    def _unmatched_sql(self, leg: Leg, side: str) -> str:
+        """DUPLICATE when the reference is already matched on that side, else PENDING or
+        EXCEPTION (``lakehouse.gold.reconcile._unmatched_states``)."""
+        name = leg.name
+        open_items = f"{name}_{side}_open"
+        missing = leg.right_unmatched_reason if side == "right" else "MISSING_COUNTERPART"
+        age = f"datediff('day', business_date, {_date(self.as_of)})"
+        pending = f"{age} <= {self._pending_days_sql(leg)}"
+        return f"""
+            SELECT {sql_literal(name)} AS leg, u.item_id, {sql_literal(side)} AS side,
+                   u.business_date, u.reference,
+                   CASE WHEN d.__dup THEN 'EXCEPTION' WHEN {pending} THEN 'PENDING'
+                        ELSE 'EXCEPTION' END AS state,
+                   CASE WHEN d.__dup THEN 'DUPLICATE' WHEN {pending} THEN NULL
+                        ELSE {sql_literal(missing)} END AS reason_code,
+                   CAST(NULL AS VARCHAR) AS match_id, CAST(NULL AS VARCHAR) AS rule
+            FROM {open_items} u
+            LEFT JOIN (
+                SELECT DISTINCT upper(reference) AS __ref, TRUE AS __dup
+                FROM (SELECT * FROM {name}_{side}_all ANTI JOIN {open_items} USING (item_id))
+                WHERE reference IS NOT NULL
+            ) d ON upper(u.reference) = d.__ref"""
+
+    def _states_sql(self, leg: Leg) -> str:
+        """Every candidate item of the leg with its state (ITEM_STATE_COLUMNS)."""
+        name = leg.name
+        matched = f"""
+            SELECT {sql_literal(name)} AS leg, c.item_id, c.side, c.business_date, c.reference,
+                   m.status AS state, m.reason_code, m.match_id, m.rule
+            FROM (SELECT *, 'left' AS side FROM {name}_left
+                  UNION ALL BY NAME SELECT *, 'right' AS side FROM {name}_right) c
+            JOIN (SELECT unnest(list_concat(left_ids, right_ids)) AS item_id, match_id, status,
+                         reason_code, rule FROM {name}_matches) m USING (item_id)"""
+        return " UNION ALL ".join(
+            [matched, self._unmatched_sql(leg, "left"), self._unmatched_sql(leg, "right")]
+        )
+
+    def _items(self, leg: Leg) -> None:
+        """The leg's items of both sides, minus the members of frozen matches."""
+        name = leg.name
+        for side, where in (("left", leg.left_filter), ("right", leg.right_filter)):
+            source = leg.left if side == "left" else leg.right
+            self._table(f"{name}_{side}_all", side_items_sql(source, where))
+            self._table(
+                f"{name}_{side}",
+                f"SELECT * FROM {name}_{side}_all ANTI JOIN "
+                f"(SELECT item_id FROM frozen WHERE leg = {sql_literal(name)}) USING (item_id)",
+            )
+
+    def run(self, tables: Mapping[str, pa.Table], frozen: pa.Table) -> BaselineResult:
+        """Reconcile every leg; ``seconds`` splits window, matching and item states."""
+        with self._timed("window"):
+            self._window(tables, frozen)
+        for leg in self.legs.values():
+            with self._timed("matching"):
+                self._items(leg)
+                self._match_leg(leg)
+            with self._timed("states"):
+                self._table(f"{leg.name}_states", self._states_sql(leg))
+        self.seconds["total"] = sum(self.seconds.values())
+        names = list(self.legs)
+        matches = self.con.sql(
+            " UNION ALL ".join(f"SELECT * FROM {n}_matches" for n in names)
+            + " ORDER BY leg, match_id"
+        ).to_arrow_table()
+        items = self.con.sql(
+            " UNION ALL ".join(f"SELECT * FROM {n}_states" for n in names)
+            + " ORDER BY leg, item_id"
+        ).to_arrow_table()
+        return BaselineResult(matches, items, dict(self.seconds), dict(self.pairs))
+
+
+_EMPTY_MATCHES = f"""
+    SELECT CAST(NULL AS VARCHAR) AS match_id, CAST(NULL AS VARCHAR) AS leg,
+           CAST(NULL AS VARCHAR) AS rule, CAST(NULL AS VARCHAR) AS strategy,
+           CAST(NULL AS VARCHAR) AS status, CAST(NULL AS VARCHAR) AS reason_code,
+           CAST(NULL AS VARCHAR[]) AS left_ids, CAST(NULL AS VARCHAR[]) AS right_ids,
+           CAST(NULL AS {MONEY}) AS left_amount, CAST(NULL AS {MONEY}) AS right_amount,
+           CAST(NULL AS {MONEY}) AS difference, CAST(NULL AS VARCHAR) AS currency,
+           CAST(NULL AS DOUBLE) AS confidence, CAST(NULL AS DATE) AS business_date
+    WHERE FALSE"""
+
+
+# ---- input and comparison -----------------------------------------------------------
+
+FROZEN_SCHEMA = pa.schema(
+    [
+        ("leg", pa.string()),
+        ("left_ids", pa.list_(pa.string())),
+        ("right_ids", pa.list_(pa.string())),
+        ("matched_as_of", pa.date32()),
+    ]
+)
+
+
+@dataclass
+class SilverSnapshot:
+    """The baseline's input, read from Delta without a JVM."""
+
+    tables: dict[str, pa.Table]
+    frozen: pa.Table
+    manual_decisions: int
+    seconds: float
+
+
+def _delta(root: str, layer: str, name: str) -> Any:
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    try:
+        return DeltaTable(f"{root.rstrip('/')}/{layer}/{name}")
+    except TableNotFoundError:
+        return None
+
+
+def read_silver(root: str, as_of: date, window_days: int) -> SilverSnapshot:
+    """Silver rows of the window (partitions pruned by business date), existing matches
+    and the number of manual decisions known by ``as_of`` (which the baseline ignores)."""
+    import pyarrow.dataset as ds
+
+    start = time.perf_counter()
+    low = as_of - timedelta(days=window_days)
+    in_window = (ds.field("business_date") >= low) & (ds.field("business_date") <= as_of)
+    tables: dict[str, pa.Table] = {}
+    for name in SILVER_TABLES:
+        table = _delta(root, "silver", name)
+        if table is None:
+            raise FileNotFoundError(f"silver.{name} not found under {root}")
+        tables[name] = table.to_pyarrow_dataset().to_table(filter=in_window)
+    matches = _delta(root, "gold", "recon_matches")
+    frozen = (
+        matches.to_pyarrow_dataset().to_table(columns=FROZEN_SCHEMA.names)
+        if matches is not None
+        else FROZEN_SCHEMA.empty_table()
+    )
+    decisions = _delta(root, "silver", "manual_decisions")
+    known = 0
+    if decisions is not None:
+        known = decisions.to_pyarrow_dataset().count_rows(filter=ds.field("_arrival_date") <= as_of)
+    return SilverSnapshot(tables, frozen, known, time.perf_counter() - start)
+
+
+def read_gold(root: str) -> tuple[pa.Table, pa.Table]:
+    """``gold.recon_matches`` and ``gold.recon_items`` (the columns compared)."""
+    matches = _delta(root, "gold", "recon_matches")
+    items = _delta(root, "gold", "recon_items")
+    if matches is None or items is None:
+        raise FileNotFoundError(f"gold.recon_matches / gold.recon_items not found under {root}")
+    match_cols = ["match_id", "leg", "rule", "status", "reason_code", "left_ids", "right_ids"]
+    return (
+        matches.to_pyarrow_dataset().to_table(columns=[*match_cols, "matched_as_of"]),
+        _gold_item_columns(items),
+    )
+
+
+def _gold_item_columns(items: Any) -> pa.Table:
+    cols = ["leg", "item_id", "state", "reason_code", "match_id"]
+    table: pa.Table = items.to_pyarrow_dataset().to_table(columns=cols)
+    return table
+
+
+def compare(
+    result: BaselineResult, gold_matches: pa.Table, gold_items: pa.Table, as_of: date
+) -> dict[str, Any]:
+    """Agreement of the baseline with gold for ``as_of``.
+
+    Matches: gold's rule-made matches of that day (``matched_as_of = as_of``) against
+    the baseline's, by identical member sets (leg, left ids, right ids), and whether
+    status and reason agree too; MATCHED/PARTIAL counts per leg. Items: the baseline's
+    candidate items joined to ``gold.recon_items`` on (leg, item_id), identical when
+    state, reason and match id agree.
+    """
+    con = duckdb.connect()
+    con.register("d_matches", result.matches)
+    con.register("d_items", result.items)
+    con.register("g_all", gold_matches)
+    con.register("g_items", gold_items)
+    con.execute(
+        "CREATE TEMP TABLE g_matches AS SELECT * FROM g_all "
+        f"WHERE matched_as_of = {_date(as_of)} AND rule NOT LIKE 'manual:%'"
+    )
+
+    def one(query: str) -> int:
+        row = con.execute(query).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    same_members = """
+        FROM d_matches d JOIN g_matches g
+          ON d.leg = g.leg AND list_sort(d.left_ids) = list_sort(g.left_ids)
+         AND list_sort(d.right_ids) = list_sort(g.right_ids)"""
+    per_leg: dict[str, dict[str, int | bool]] = {}
+    rows = con.execute(
+        """
+        SELECT leg, status, sum(CASE WHEN src = 'd' THEN 1 ELSE 0 END),
+               sum(CASE WHEN src = 'g' THEN 1 ELSE 0 END)
+        FROM (SELECT leg, status, 'd' AS src FROM d_matches
+              UNION ALL SELECT leg, status, 'g' FROM g_matches)
+        GROUP BY leg, status ORDER BY leg, status"""
+    ).fetchall()
+    for leg, status, in_duck, in_gold in rows:
+        entry = per_leg.setdefault(str(leg), {})
+        entry[f"{str(status).lower()}_duckdb"] = int(in_duck)
+        entry[f"{str(status).lower()}_gold"] = int(in_gold)
+    for entry in per_leg.values():
+        entry["matched_equal"] = entry.get("matched_duckdb", 0) == entry.get("matched_gold", 0)
+    compared_items = """
+        FROM d_items d JOIN g_items g ON d.leg = g.leg AND d.item_id = g.item_id"""
+    return {
+        "matches_duckdb": one("SELECT count(*) FROM d_matches"),
+        "matches_gold": one("SELECT count(*) FROM g_matches"),
+        "identical_member_sets": one(f"SELECT count(*) {same_members}"),
+        "identical_with_status_and_reason": one(
+            f"SELECT count(*) {same_members} AND d.status = g.status "
+            "AND d.reason_code IS NOT DISTINCT FROM g.reason_code"
+        ),
+        "identical_match_ids": one(
+            "SELECT count(*) FROM d_matches d JOIN g_matches g USING (match_id)"
+        ),
+        "matched_count_equal_per_leg": all(bool(e["matched_equal"]) for e in per_leg.values()),
+        "per_leg": per_leg,
+        "items_duckdb": one("SELECT count(*) FROM d_items"),
+        "items_found_in_gold": one(f"SELECT count(*) {compared_items}"),
+        "items_identical_state": one(
+            f"SELECT count(*) {compared_items} AND d.state = g.state "
+            "AND d.reason_code IS NOT DISTINCT FROM g.reason_code "
+            "AND d.match_id IS NOT DISTINCT FROM g.match_id"
+        ),
+    }
