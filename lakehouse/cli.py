@@ -180,7 +180,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     out.print(f"\nDelta tables under {settings.storage.root}/{{bronze,silver,gold}}/")
     out.print(
-        'Read them without a JVM: python -c "import lakehouse.readers as r; '
+        'Read them without a JVM: python -c "import lakehouse as r; '
         "print(r.read_table('gold.recon_exceptions'))\""
     )
     out.print(f"Last business day: {last}; exceptions: lakehouse exceptions")
