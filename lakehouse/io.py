@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -269,7 +269,3 @@ def history(spark: SparkSession, path: str) -> DataFrame:
         meta.getField("step").alias("step"),
         "operationMetrics",
     )
-
-
-def key_columns_unique(df: DataFrame, keys: Sequence[str]) -> bool:
-    return df.groupBy(*keys).count().where("count > 1").limit(1).count() == 0

@@ -6,6 +6,7 @@ Flows (``flows/``) and the CLI call these; they hold no logic of their own.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,8 +94,6 @@ def run_day(
     progress: Progress | None = None,
 ) -> DayResult:
     """ingest -> refine -> reconcile for one business day."""
-    import time
-
     settings = settings or load_settings()
     spark = spark or get_spark(settings)
     ctx = context(settings, as_of, run_id)
