@@ -4,11 +4,14 @@
    (plus any item an operator decided on), minus members of matches made by earlier
    days' runs (those are frozen, so the cost stays flat as history grows).
 2. Manual decisions known by D apply first: write-offs, forced matches, and
-   unmatches that forbid a pair and unfreeze its match.
-3. Each leg's rules run in order (``lakehouse.gold.matching``).
-4. Unmatched items become DUPLICATE (their reference is already matched), PENDING
+   unmatches that forbid a pair and unfreeze its match (a write-off unfreezes only
+   a break, never a MATCHED batch).
+3. Returns (``lakehouse.gold.returns``) reverse the match of the item they name:
+   both become EXCEPTION / RETURNED, linked by a REVERSED match.
+4. Each leg's rules run in order (``lakehouse.gold.matching``).
+5. Unmatched items become DUPLICATE (their reference is already matched), PENDING
    (inside the settlement window) or EXCEPTION with the leg's reason.
-5. MERGE into recon_matches and recon_items; recon_exceptions, aging and
+6. MERGE into recon_matches and recon_items; recon_exceptions, aging and
    daily_summary are derived from recon_items. Every commit records the run id and
    the as-of date; re-running D changes no business column.
 """
@@ -27,8 +30,9 @@ from pyspark.sql import functions as F
 
 from lakehouse.gold import aging, daily_summary, recon_exceptions, recon_items, recon_matches
 from lakehouse.gold.common import OPEN_STATES
-from lakehouse.gold.items import leg_items
+from lakehouse.gold.items import leg_items, leg_return_items
 from lakehouse.gold.matching import MATCH_COLUMNS, match_id, match_leg
+from lakehouse.gold.returns import reversal_matches
 from lakehouse.gold.rules import Leg, load_legs
 from lakehouse.io import RunContext, conform, merge, read
 from lakehouse.silver import (
@@ -111,15 +115,26 @@ def _decisions(spark: SparkSession, ctx: RunContext) -> Decisions:
     return fold_decisions([r.asDict() for r in rows])
 
 
+def _touches(ids: set[str]) -> Column:
+    if not ids:
+        return F.lit(False)
+    return F.arrays_overlap(
+        F.concat("left_ids", "right_ids"), F.array(*[F.lit(i) for i in sorted(ids)])
+    )
+
+
 def _frozen_matches(existing: DataFrame, ctx: RunContext, decisions: Decisions) -> DataFrame:
+    """Earlier days' matches that no decision known by D touches.
+
+    A write-off thaws only a break (PARTIAL or REVERSED match): writing off one member
+    of a MATCHED batch must not take the batch apart.
+    """
     frozen = existing.where(F.col("matched_as_of") < F.lit(ctx.as_of))
-    ids = sorted(decisions.item_ids)
-    if ids:
-        touched = F.arrays_overlap(
-            F.concat("left_ids", "right_ids"), F.array(*[F.lit(i) for i in ids])
-        )
-        frozen = frozen.where(~touched)
-    return frozen
+    pairing = {i for _, left, right in decisions.matches for i in (*left, *right)}
+    pairing |= {i for _, lid, rid in decisions.forbidden for i in (lid, rid)}
+    written_off = {item for _, item in decisions.write_offs}
+    thawed = _touches(pairing) | (_touches(written_off) & (F.col("status") != "MATCHED"))
+    return frozen.where(~thawed)
 
 
 def _members(matches: DataFrame) -> DataFrame:
@@ -231,6 +246,16 @@ class LegOutcome:
     matches: DataFrame
 
 
+def _state_rows(items: DataFrame, state: str, rule: str | None = None) -> DataFrame:
+    return items.select(
+        *items.columns,
+        F.lit(state).alias("state"),
+        F.lit(None).cast("string").alias("reason_code"),
+        F.lit(None).cast("string").alias("match_id"),
+        F.lit(rule).cast("string").alias("rule"),
+    )
+
+
 def reconcile_leg(
     spark: SparkSession,
     leg: Leg,
@@ -245,9 +270,29 @@ def reconcile_leg(
     leg_frozen = frozen_members.where(F.col("leg") == leg.name).select("item_id")
     left = left_all.join(leg_frozen, "item_id", "left_anti").withColumn("side", F.lit("left"))
     right = right_all.join(leg_frozen, "item_id", "left_anti").withColumn("side", F.lit("right"))
+
+    # Returns reverse the match of the item they name, frozen or not; a return that
+    # names nothing known stays an ordinary right item.
+    reversals: DataFrame | None = None
+    return_items = leg_return_items(leg, silver)
+    if leg.returns is not None and return_items is not None:
+        open_returns = return_items.join(leg_frozen, "item_id", "left_anti").localCheckpoint()
+        reversals = reversal_matches(leg.name, leg.returns, left_all, open_returns)
+        reversals = reversals.localCheckpoint()
+        orphans = open_returns.join(
+            reversals.select(F.explode("right_ids").alias("item_id")), "item_id", "left_anti"
+        )
+        right = right.unionByName(orphans.withColumn("side", F.lit("right")))
+        right_all = right_all.unionByName(orphans)
+
     written_off = {item for (name, item) in decisions.write_offs if name == leg.name}
     off = F.col("item_id").isin(*sorted(written_off)) if written_off else F.lit(False)
-    w_items = left.where(off).unionByName(right.where(off))
+    # a write-off applies to the item wherever it is, even inside a frozen match
+    w_items = (
+        left_all.withColumn("side", F.lit("left"))
+        .where(off)
+        .unionByName(right_all.withColumn("side", F.lit("right")).where(off))
+    )
     left, right = left.where(~off), right.where(~off)
     # every open candidate gets a state, including those an operator matched by hand
     candidates = left.unionByName(right)
@@ -277,16 +322,37 @@ def reconcile_leg(
         matched,
         _unmatched_states(leg, "left", left_open, left_all, as_of),
         _unmatched_states(leg, "right", right_open, right_all, as_of),
-        w_items.select(
-            *w_items.columns,
-            F.lit("WRITTEN_OFF").alias("state"),
-            F.lit(None).cast("string").alias("reason_code"),
-            F.lit(None).cast("string").alias("match_id"),
-            F.lit("manual:write_off").alias("rule"),
-        ),
     ]
+    if reversals is not None and return_items is not None:
+        # the reversal outranks whatever matched the returned item today
+        reversed_items = _reversed_states(left_all, return_items, reversals).where(~off)
+        states = [s.join(reversed_items.select("item_id"), "item_id", "left_anti") for s in states]
+        states.append(reversed_items)
+        all_matches = all_matches.unionByName(reversals.select(*all_matches.columns))
+    states.append(_state_rows(w_items, "WRITTEN_OFF", "manual:write_off"))
     items = reduce(DataFrame.unionByName, states).withColumn("leg", F.lit(leg.name))
     return LegOutcome(items, all_matches.select(*MATCH_COLUMNS))
+
+
+def _reversed_states(left: DataFrame, returns: DataFrame, reversals: DataFrame) -> DataFrame:
+    """Both members of each REVERSED match: EXCEPTION with the match's reason."""
+    members = reversals.select(
+        F.explode(F.concat("left_ids", "right_ids")).alias("item_id"),
+        "match_id",
+        "reason_code",
+        "rule",
+    )
+    sides = left.withColumn("side", F.lit("left")).unionByName(
+        returns.withColumn("side", F.lit("right"))
+    )
+    joined = sides.join(members, "item_id")
+    return joined.select(
+        *sides.columns,
+        F.lit("EXCEPTION").alias("state"),
+        "reason_code",
+        "match_id",
+        "rule",
+    )
 
 
 def _run_columns(df: DataFrame, ctx: RunContext) -> DataFrame:
@@ -347,8 +413,10 @@ def reconcile(
 
     low = as_of - timedelta(days=settings.reconcile_window_days)
     existing_items = read(spark, settings, recon_items.SPEC)
+    # Open items not restated today (older than the window, or members of a frozen
+    # PARTIAL / REVERSED match) keep their state but age with the run's date.
     old_open = existing_items.where(
-        F.col("state").isin(*OPEN_STATES) & (F.col("business_date") < F.lit(low))
+        F.col("state").isin(*OPEN_STATES) & (F.col("business_date") <= F.lit(as_of))
     ).join(items.select("leg", "item_id"), ["leg", "item_id"], "left_anti")
     old_open = recon_items.with_age(old_open, as_of, settings.aging_buckets)
     source = conform(_run_columns(items, ctx), recon_items.SCHEMA).unionByName(

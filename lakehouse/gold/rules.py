@@ -37,6 +37,22 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Returns:
+    """Right-side items that reverse an earlier left item (NACHA returns).
+
+    ``filter`` is SQL on the right side's silver table. A return pairs with the left
+    item whose reference equals its own, whose amount is its opposite and whose date
+    is ``date_min``..``date_max`` days before it.
+    """
+
+    name: str
+    filter: str
+    date_min: int = 0
+    date_max: int = 20
+    reason_code: str = "RETURNED"
+
+
+@dataclass(frozen=True)
 class Leg:
     name: str
     description: str
@@ -48,6 +64,7 @@ class Leg:
     pending_days_by_partner: dict[str, int] = field(default_factory=dict)
     right_unmatched_reason: str = "MISSING_COUNTERPART"
     rules: tuple[Rule, ...] = ()
+    returns: Returns | None = None
 
 
 def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
@@ -84,6 +101,23 @@ def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
     return rule
 
 
+def _returns(leg: str, raw: dict[str, Any] | None, source: Path) -> Returns | None:
+    if raw is None:
+        return None
+    where = f"{source} [legs.{leg}.returns]"
+    known = set(Returns.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+    try:
+        returns = Returns(**raw)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}; set name and filter") from None
+    if returns.date_min > returns.date_max:
+        raise ConfigError(f"{where}: date_min {returns.date_min} > date_max {returns.date_max}")
+    return returns
+
+
 def load_legs(path: Path | None = None) -> dict[str, Leg]:
     """Legs in file order, each with its ordered rules."""
     source = path or CONF_DIR / "rules.toml"
@@ -114,5 +148,6 @@ def load_legs(path: Path | None = None) -> dict[str, Leg]:
             pending_days_by_partner=dict(raw.get("pending_days_by_partner", {})),
             right_unmatched_reason=raw.get("right_unmatched_reason", "MISSING_COUNTERPART"),
             rules=rules,
+            returns=_returns(name, raw.get("returns"), source),
         )
     return legs

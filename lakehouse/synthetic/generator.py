@@ -3,7 +3,8 @@
 For a seed, a start date, D days and V ledger events a day, ``generate`` writes what a
 pay-over-time lender really receives into the landing zone: the ledger export, Adyen
 settlement detail reports (EUR, with FX rows), Stripe itemized balance reports (USD),
-a US bank's BAI2 statement and an EU bank's camt.053 statement, each day. It plants
+a US bank's BAI2 statement and an EU bank's camt.053 statement each day, and a NACHA
+return file on the days ACH debits bounce. It plants
 every reason code, settlement lags, fees, refunds, chargebacks, FX, duplicate file
 deliveries, a late partner file, a late bank line, bad rows and a missing statement
 day. The truth (``matches.csv``, ``exceptions.csv``) goes to a separate folder the
@@ -24,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from lakehouse.synthetic import writers
-from lakehouse.synthetic.writers import BankLine, Statement
+from lakehouse.synthetic.writers import AchReturn, BankLine, Statement
 
 CENT = Decimal("0.01")
 US_ACCOUNT = "021000021-4455667788"
@@ -33,6 +34,14 @@ EU_ACCOUNT = "NL91ABNA0417164300"
 LEDGER_PARTNER_WINDOW = 1
 PARTNER_BANK_WINDOW = 1
 LEDGER_BANK_WINDOW = 1
+# ACH debits that bounce come back in the bank's NACHA return file this many days later.
+ACH_RETURN_LAG = 3
+ACH_RETURN_RATE = 0.01
+ODFI_ROUTING = "121000248"
+
+
+def _ach_batch(day: date) -> str:
+    return f"A{day:%y%m%d}"
 
 
 def _money(value: float | Decimal) -> Decimal:
@@ -71,6 +80,7 @@ class Day:
     stripe: list[dict[str, str]] = field(default_factory=list)
     us_lines: list[BankLine] = field(default_factory=list)
     eu_lines: list[BankLine] = field(default_factory=list)
+    ach_returns: list[AchReturn] = field(default_factory=list)
 
 
 @dataclass
@@ -307,12 +317,20 @@ class Generator:
             self.truth.match(leg, [entry["entry_id"]], [bank_ref])
         else:
             amount = _money(rng.uniform(20, 350))
-            ref = f"ACHB-{day:%Y%m%d}/{n:08d}"
+            # the originator's reference rides in the 15-character NACHA individual id
+            ref = f"{_ach_batch(day)}/{n % 10**7:07d}"
             self._ledger(day, "repayment", amount, "USD", ref, "ach")
 
     def _close_ach_batches(self) -> None:
-        """ACH repayments of a day are credited as ONE bank line the next day."""
+        """ACH repayments of a day are credited as ONE bank line the next day.
+
+        Some debits bounce: the bank returns them ``ACH_RETURN_LAG`` days after the
+        entry in a NACHA return file (R-code, original trace). The batch stays matched
+        (the bank did credit its total); the returned entry and its return become
+        RETURNED breaks. The first batch that can see its return gets one for sure.
+        """
         leg = "ledger_bank"
+        planted = False
         for day in self.dates:
             entries = [e for e in self.by_day[day].ledger if e["channel"] == "ach"]
             if not entries:
@@ -320,11 +338,37 @@ class Generator:
             total = sum((Decimal(e["amount"]) for e in entries), Decimal("0"))
             book = self._clamp(day + timedelta(days=1))
             bank_ref = self._bank_ref("US")
-            batch = f"ACHB-{day:%Y%m%d}"
+            batch = _ach_batch(day)
             self.by_day[book].us_lines.append(
                 BankLine(book, total, "165", bank_ref, batch, f"ACH CREDIT SETTLEMENT {batch}")
             )
             self.truth.match(leg, [e["entry_id"] for e in entries], [bank_ref])
+            returned_on = day + timedelta(days=ACH_RETURN_LAG)
+            if returned_on > self.last:
+                continue
+            for i, entry in enumerate(entries):
+                if (i == 0 and not planted) or self.rng.random() < ACH_RETURN_RATE:
+                    planted = True
+                    self._ach_return(returned_on, entry)
+
+    def _ach_return(self, day: date, entry: dict[str, str]) -> None:
+        self.bank_seq += 1
+        trace = f"{ODFI_ROUTING[:8]}{self.bank_seq:07d}"
+        routing = f"{self.rng.randrange(10**8):08d}"
+        self.by_day[day].ach_returns.append(
+            AchReturn(
+                individual_id=entry["external_ref"],
+                name=f"BORROWER {entry['loan_id']}",
+                amount=Decimal(entry["amount"]),
+                reason=self.rng.choice(["R01", "R01", "R02", "R03", "R08", "R10"]),
+                original_trace=f"{ODFI_ROUTING[:8]}{self.rng.randrange(10**7):07d}",
+                trace=trace,
+                rdfi_routing=routing + "0",
+                account=f"{self.rng.randrange(10**12):012d}",
+            )
+        )
+        self.truth.exception("ledger_bank", entry["entry_id"], "RETURNED")
+        self.truth.exception("ledger_bank", trace, "RETURNED")
 
     def _close_partner_batches(self) -> None:
         """Each partner pays the day's net out; the bank credits it a day later."""
@@ -508,6 +552,11 @@ def generate(
                 writers.stripe_csv(bucket.stripe),
             )
         created = datetime.combine(day + timedelta(days=1), time(6, 0))
+        if bucket.ach_returns:
+            returns = writers.nacha_returns(
+                bucket.ach_returns, created, day, ODFI_ROUTING, "1234567890", "LENDERCO"
+            )
+            put("nacha", f"ach_returns_{_stamp(day)}.ach", returns)
         us = Statement(US_ACCOUNT, "USD", day, balances["us"], bucket.us_lines)
         balances["us"] = us.closing
         put("bai2", f"bai2_{_stamp(day)}.bai", writers.bai2([us], created, "121000248", "LENDERCO"))

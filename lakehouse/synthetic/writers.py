@@ -239,3 +239,115 @@ def camt053(statement: Statement, created: datetime, message_id: str) -> bytes:
 </Document>
 """
     return xml.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class AchReturn:
+    """One returned ACH debit: the original entry as the RDFI sends it back."""
+
+    individual_id: str  # the originator's reference (15 characters at most)
+    name: str
+    amount: Decimal  # positive: the amount of the original debit
+    reason: str  # R-code, e.g. R01
+    original_trace: str
+    trace: str
+    rdfi_routing: str  # 9 digits
+    account: str
+
+
+def _field(value: str | int, width: int, *, numeric: bool = False) -> str:
+    text = str(value)
+    if len(text) > width:
+        raise ValueError(f"NACHA field {text!r} is longer than {width} characters")
+    return text.rjust(width, "0") if numeric else text.ljust(width)
+
+
+def nacha_returns(
+    returns: Sequence[AchReturn],
+    created: datetime,
+    effective: date,
+    odfi_routing: str,
+    company_id: str,
+    company_name: str,
+) -> bytes:
+    """A NACHA return file from our ODFI: one PPD batch of returned debits (code 26).
+
+    Each entry carries an addenda 99 with the R-code and the original trace number;
+    batch and file controls (counts, entry hash, debit and credit totals, block
+    count) tie, and the file is padded to a multiple of ten records with ``9``s.
+    """
+    odfi8 = odfi_routing[:8]
+    records = [
+        "101"
+        + _field(f" {odfi_routing}", 10)
+        + _field(f" {odfi_routing}", 10)
+        + f"{created:%y%m%d%H%M}A094101"
+        + _field("LENDERCO ODFI", 23)
+        + _field("LENDERCO", 23)
+        + _field("", 8)
+    ]
+    records.append(
+        "5200"
+        + _field(company_name, 16)
+        + _field("", 20)
+        + _field(company_id, 10)
+        + "PPD"
+        + _field("LOAN PMT", 10)
+        + _field("", 6)
+        + f"{effective:%y%m%d}"
+        + "   1"
+        + odfi8
+        + _field(1, 7, numeric=True)
+    )
+    entry_hash = 0
+    debits = 0
+    for item in returns:
+        cents = _cents(item.amount)
+        entry_hash += int(item.rdfi_routing[:8])
+        debits += cents
+        records.append(
+            "626"
+            + item.rdfi_routing[:9]
+            + _field(item.account, 17)
+            + _field(cents, 10, numeric=True)
+            + _field(item.individual_id, 15)
+            + _field(item.name, 22)
+            + "  1"
+            + _field(item.trace, 15, numeric=True)
+        )
+        records.append(
+            "799"
+            + _field(item.reason, 3)
+            + _field(item.original_trace, 15, numeric=True)
+            + _field("", 6)
+            + item.rdfi_routing[:8]
+            + _field("", 44)
+            + _field(item.trace, 15, numeric=True)
+        )
+    hash10 = entry_hash % 10**10
+    count = 2 * len(returns)
+    records.append(
+        "8200"
+        + _field(count, 6, numeric=True)
+        + _field(hash10, 10, numeric=True)
+        + _field(debits, 12, numeric=True)
+        + _field(0, 12, numeric=True)
+        + _field(company_id, 10)
+        + _field("", 25)
+        + odfi8
+        + _field(1, 7, numeric=True)
+    )
+    blocks = -(-(len(records) + 1) // 10)
+    records.append(
+        "9"
+        + _field(1, 6, numeric=True)
+        + _field(blocks, 6, numeric=True)
+        + _field(count, 8, numeric=True)
+        + _field(hash10, 10, numeric=True)
+        + _field(debits, 12, numeric=True)
+        + _field(0, 12, numeric=True)
+        + _field("", 39)
+    )
+    records.extend(["9" * 94] * (blocks * 10 - len(records)))
+    assert all(len(r) == 94 for r in records), [len(r) for r in records]
+    return ("\n".join(records) + "\n").encode("ascii")

@@ -1,0 +1,69 @@
+"""Returns that reverse a match (NACHA returned debits), as a pure transform.
+
+A return is a right-side item that names the left item it undoes: same reference,
+opposite amount, same currency, ``date_min``..``date_max`` days after it. Each return
+pairs with at most one left item and each left item with at most one return (nearest
+date first, then id), so the result is deterministic. The pair becomes a match with
+status ``REVERSED`` and the configured reason; both members are breaks with that
+reason, whatever matched the left item before.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse.gold.matching import MATCH_COLUMNS, match_id
+from lakehouse.gold.rules import Returns
+from lakehouse.silver.common import MONEY
+
+STATUS = "REVERSED"
+STRATEGY = "reversal"
+
+
+def reversal_matches(
+    leg_name: str, returns: Returns, left: DataFrame, return_items: DataFrame
+) -> DataFrame:
+    """(left items, return items) -> one REVERSED match per returned item (MATCH_COLUMNS)."""
+    lhs, rhs = left.alias("l"), return_items.alias("r")
+    days = F.datediff(F.col("r.business_date"), F.col("l.business_date"))
+    pairs = lhs.join(
+        rhs,
+        (F.upper(F.trim(F.col("l.reference"))) == F.upper(F.trim(F.col("r.reference"))))
+        & (F.col("l.currency") == F.col("r.currency"))
+        & (F.col("l.amount") == -F.col("r.amount")),
+    ).where(days.between(returns.date_min, returns.date_max))
+    pairs = pairs.select(
+        F.col("l.item_id").alias("left_id"),
+        F.col("r.item_id").alias("right_id"),
+        F.col("l.amount").alias("left_amount"),
+        F.col("r.amount").alias("right_amount"),
+        F.col("l.currency").alias("currency"),
+        F.col("r.business_date").alias("business_date"),
+        days.alias("days"),
+    )
+    by_return = Window.partitionBy("right_id").orderBy("days", "left_id")
+    by_left = Window.partitionBy("left_id").orderBy("days", "right_id")
+    chosen = (
+        pairs.withColumn("__r", F.row_number().over(by_return))
+        .where("__r = 1")
+        .withColumn("__l", F.row_number().over(by_left))
+        .where("__l = 1")
+    )
+    left_ids, right_ids = F.array(F.col("left_id")), F.array(F.col("right_id"))
+    return chosen.select(
+        match_id(F.lit(leg_name), left_ids, right_ids).alias("match_id"),
+        F.lit(leg_name).alias("leg"),
+        F.lit(returns.name).alias("rule"),
+        F.lit(STRATEGY).alias("strategy"),
+        F.lit(STATUS).alias("status"),
+        F.lit(returns.reason_code).alias("reason_code"),
+        left_ids.alias("left_ids"),
+        right_ids.alias("right_ids"),
+        F.col("left_amount").cast(MONEY).alias("left_amount"),
+        F.col("right_amount").cast(MONEY).alias("right_amount"),
+        (F.col("right_amount") + F.col("left_amount")).cast(MONEY).alias("difference"),
+        "currency",
+        F.lit(1.0).alias("confidence"),
+        "business_date",
+    ).select(*MATCH_COLUMNS)
