@@ -19,6 +19,11 @@ generated from the rule objects, step for step as ``lakehouse.gold``:
   score minus amount penalty), mutual-best assignment in up to ``ROUNDS`` rounds with
   the same ordering (score desc, date distance asc, other side's id asc) and the
   MATCHED/PARTIAL status with CURRENCY_MISMATCH, AMOUNT_MISMATCH, FEE_VARIANCE;
+* returns (``lakehouse.gold.returns``): right items matching the leg's ``returns``
+  filter pair with the left item they name (reference, opposite amount, currency,
+  date window), assigned by the same mutual-best rounds, as REVERSED matches whose
+  members become EXCEPTION with the configured reason; unpaired returns stay right
+  items;
 * item states (``lakehouse.gold.reconcile``): members of matches take the match
   status; unmatched items are DUPLICATE (their reference is already matched on that
   side), PENDING (inside the leg's, or the partner's, settlement window) or
@@ -551,7 +556,8 @@ class DuckDBReconciler:
             ) d ON upper(u.reference) = d.__ref"""
 
     def _states_sql(self, leg: Leg) -> str:
-        """Every candidate item of the leg with its state (ITEM_STATE_COLUMNS)."""
+        """Every candidate item of the leg with its state (ITEM_STATE_COLUMNS); the
+        members of a REVERSED match take its reason, whatever else they matched."""
         name = leg.name
         matched = f"""
             SELECT {sql_literal(name)} AS leg, c.item_id, c.side, c.business_date, c.reference,
@@ -560,21 +566,82 @@ class DuckDBReconciler:
                   UNION ALL BY NAME SELECT *, 'right' AS side FROM {name}_right) c
             JOIN (SELECT unnest(list_concat(left_ids, right_ids)) AS item_id, match_id, status,
                          reason_code, rule FROM {name}_matches) m USING (item_id)"""
-        return " UNION ALL ".join(
+        reversed_items = f"""
+            SELECT {sql_literal(name)} AS leg, c.item_id, c.side, c.business_date, c.reference,
+                   'EXCEPTION' AS state, m.reason_code, m.match_id, m.rule
+            FROM (SELECT *, 'left' AS side FROM {name}_left_all
+                  UNION ALL BY NAME SELECT *, 'right' AS side FROM {name}_returns) c
+            JOIN (SELECT unnest(list_concat(left_ids, right_ids)) AS item_id, match_id,
+                         reason_code, rule FROM {name}_reversals) m USING (item_id)"""
+        others = " UNION ALL ".join(
             [matched, self._unmatched_sql(leg, "left"), self._unmatched_sql(leg, "right")]
+        )
+        if leg.returns is None:
+            return others
+        return (
+            f"SELECT * FROM ({others}) ANTI JOIN (SELECT item_id FROM ({reversed_items})) "
+            f"USING (item_id) UNION ALL {reversed_items}"
         )
 
     def _items(self, leg: Leg) -> None:
-        """The leg's items of both sides, minus the members of frozen matches."""
+        """The leg's items of both sides, minus the members of frozen matches; returns
+        (``leg.returns``) apart, as ``{leg}_returns``."""
         name = leg.name
-        for side, where in (("left", leg.left_filter), ("right", leg.right_filter)):
+        frozen = f"(SELECT item_id FROM frozen WHERE leg = {sql_literal(name)})"
+        right_where = leg.right_filter
+        if leg.returns is not None:
+            right_where = f"({right_where}) AND NOT coalesce(({leg.returns.filter}), false)"
+            returns_where = f"({leg.right_filter}) AND ({leg.returns.filter})"
+            self._table(f"{name}_returns_all", side_items_sql(leg.right, returns_where))
+            self._table(
+                f"{name}_returns",
+                f"SELECT * FROM {name}_returns_all ANTI JOIN {frozen} USING (item_id)",
+            )
+        for side, where in (("left", leg.left_filter), ("right", right_where)):
             source = leg.left if side == "left" else leg.right
             self._table(f"{name}_{side}_all", side_items_sql(source, where))
             self._table(
                 f"{name}_{side}",
-                f"SELECT * FROM {name}_{side}_all ANTI JOIN "
-                f"(SELECT item_id FROM frozen WHERE leg = {sql_literal(name)}) USING (item_id)",
+                f"SELECT * FROM {name}_{side}_all ANTI JOIN {frozen} USING (item_id)",
             )
+
+    def _reverse(self, leg: Leg) -> None:
+        """``lakehouse.gold.returns.reversal_matches``; unpaired returns join the right."""
+        name = leg.name
+        self._table(f"{name}_reversals", _EMPTY_MATCHES)
+        if leg.returns is None:
+            return
+        days = "datediff('day', l.business_date, r.business_date)"
+        self._table(
+            f"{name}_rev_pairs",
+            f"""SELECT l.item_id AS left_id, r.item_id AS right_id,
+                       l.amount AS left_amount, r.amount AS right_amount, l.currency,
+                       r.business_date, {days} AS date_distance, 1.0 AS score
+                FROM {name}_left_all l JOIN {name}_returns r
+                  ON upper(trim(l.reference)) = upper(trim(r.reference))
+                 AND l.currency = r.currency AND l.amount = -r.amount
+                WHERE {days} BETWEEN {int(leg.returns.date_min)} AND {int(leg.returns.date_max)}""",
+        )
+        chosen = self._assign(f"{name}_rev", f"{name}_rev_pairs")
+        self._table(
+            f"{name}_reversals",
+            f"""SELECT {match_id_sql(name, "[left_id]", "[right_id]")} AS match_id,
+                       {sql_literal(name)} AS leg, {sql_literal(leg.returns.name)} AS rule,
+                       'reversal' AS strategy, 'REVERSED' AS status,
+                       {sql_literal(leg.returns.reason_code)} AS reason_code,
+                       [left_id] AS left_ids, [right_id] AS right_ids,
+                       CAST(left_amount AS {MONEY}) AS left_amount,
+                       CAST(right_amount AS {MONEY}) AS right_amount,
+                       CAST(right_amount + left_amount AS {MONEY}) AS difference,
+                       currency, 1.0::DOUBLE AS confidence, business_date
+                FROM {chosen}""",
+        )
+        orphans = (
+            f"SELECT * FROM {name}_returns ANTI JOIN "
+            f"(SELECT unnest(right_ids) AS item_id FROM {name}_reversals) USING (item_id)"
+        )
+        self._sql(f"INSERT INTO {name}_right BY NAME {orphans}")
+        self._sql(f"INSERT INTO {name}_right_all BY NAME {orphans}")
 
     def run(self, tables: Mapping[str, pa.Table], frozen: pa.Table) -> BaselineResult:
         """Reconcile every leg; ``seconds`` splits window, matching and item states."""
@@ -583,13 +650,16 @@ class DuckDBReconciler:
         for leg in self.legs.values():
             with self._timed("matching"):
                 self._items(leg)
+                self._reverse(leg)
                 self._match_leg(leg)
             with self._timed("states"):
                 self._table(f"{leg.name}_states", self._states_sql(leg))
         self.seconds["total"] = sum(self.seconds.values())
         names = list(self.legs)
         matches = self.con.sql(
-            " UNION ALL ".join(f"SELECT * FROM {n}_matches" for n in names)
+            " UNION ALL ".join(
+                f"SELECT * FROM {n}_matches UNION ALL SELECT * FROM {n}_reversals" for n in names
+            )
             + " ORDER BY leg, match_id"
         ).to_arrow_table()
         items = self.con.sql(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.bronze.formats.base import BANK_COLUMNS, LEDGER_COLUMNS, PARTNER_COLUMNS
 from lakehouse.bronze.tables import LINEAGE_FIELDS
+from lakehouse.gold.items import ITEM_COLUMNS
 
 LINEAGE_DEFAULTS: dict[str, Any] = {
     "_source": "test",
@@ -99,3 +101,29 @@ def bronze_bank(spark: SparkSession, *rows: dict[str, Any]) -> DataFrame:
         "_source": "camt053",
     }
     return _bronze(spark, BANK_COLUMNS, defaults, list(rows))
+
+
+ITEM_DATE = date(2026, 11, 2)
+
+
+def leg_items(spark: SparkSession, *rows: dict[str, Any]) -> DataFrame:
+    """Reconciliation items (``lakehouse.gold.items`` shape) from partial rows."""
+    defaults: dict[str, Any] = {
+        "item_ref": None,
+        "source": "t",
+        "partner": "p",
+        "business_date": ITEM_DATE,
+        "amount": Decimal("10.00"),
+        "currency": "EUR",
+        "reference": None,
+        "text": "",
+        "fee": None,
+        "net": None,
+    }
+    data = [tuple({**defaults, **r}.get(c) for c in ITEM_COLUMNS) for r in rows]
+    schema = (
+        "item_id string, item_ref string, source string, partner string, "
+        "business_date date, amount decimal(18,2), currency string, reference string, "
+        "text string, fee decimal(18,2), net decimal(18,2)"
+    )
+    return spark.createDataFrame(data, schema)

@@ -71,6 +71,7 @@ def test_gold_matches_the_ground_truth_exactly(run):
         "DUPLICATE",
         "FEE_VARIANCE",
         "UNEXPECTED_BANK_ITEM",
+        "RETURNED",
     }
 
 
@@ -88,6 +89,27 @@ def test_late_bank_line_moves_exception_to_matched(run):
 
     assert state(START + timedelta(days=2)) == "EXCEPTION"
     assert state(START + timedelta(days=3)) == "MATCHED"
+
+
+def test_nacha_return_reverses_the_match_of_the_entry_it_names(run):
+    items = read_table("gold.recon_items", root=run.root)
+    matches = read_table("gold.recon_matches", root=run.root)
+    returned = items[(items.reason_code == "RETURNED") & (items.side == "left")].iloc[0]
+    reversal = matches[matches.match_id == returned.match_id].iloc[0]
+    assert (reversal.status, reversal.strategy) == ("REVERSED", "reversal")
+    assert list(reversal.left_ids) == [returned.item_id]
+    [return_id] = list(reversal.right_ids)
+    the_return = items[items.item_id == return_id].iloc[0]
+    assert (the_return.state, the_return.reason_code) == ("EXCEPTION", "RETURNED")
+    assert the_return.amount == -returned.amount
+    # the ACH batch the entry was settled in stays MATCHED: the bank did credit it
+    batch = matches[matches.left_ids.apply(lambda ids: returned.item_id in list(ids))]
+    assert set(batch.status) == {"MATCHED", "REVERSED"}
+    # before the return arrived the entry was MATCHED; as of its date it is not
+    before = read_table(
+        "gold.recon_items", as_of=the_return.business_date - timedelta(days=1), root=run.root
+    )
+    assert before[before.item_id == returned.item_id].state.tolist() == ["MATCHED"]
 
 
 def test_rerunning_the_last_day_changes_no_business_column(run, spark):
@@ -126,17 +148,36 @@ def test_manual_match_survives_a_full_backfill(run, spark):
         item_id=fee,
         decided_at=decided,
     )
+    returned = items[(items.reason_code == "RETURNED") & (items.side == "left")].item_id.iloc[0]
+    record_decision(
+        run.settings,
+        "write_off",
+        "ledger_bank",
+        reason="borrower in collections",
+        user="analyst@lender",
+        item_id=returned,
+        decided_at=decided + timedelta(days=2),
+    )
     for i in range(DAYS):  # a full backfill, oldest day first
         run_day(START + timedelta(days=i), run.settings, spark)
     items = read_table("gold.recon_items", root=run.root)
+    assert items[items.item_id == returned].state.tolist() == ["WRITTEN_OFF"]
+    # writing off one member of a MATCHED ACH batch leaves the batch matched
+    matches = read_table("gold.recon_matches", root=run.root)
+    batch = matches[
+        (matches.status == "MATCHED") & matches.left_ids.apply(lambda ids: returned in list(ids))
+    ]
+    assert len(batch) == 1
+    others = [i for i in batch.left_ids.iloc[0] if i != returned]
+    assert set(items[items.item_id.isin(others)].state) == {"MATCHED"}
     chosen = items[items.item_id.isin(left + right)]
     assert set(chosen.state) == {"MATCHED"}
     assert chosen.rule.str.startswith("manual:").all()
     assert items[items.item_id == fee].state.tolist() == ["WRITTEN_OFF"]
     exceptions = read_table("gold.recon_exceptions", root=run.root)
-    assert not exceptions.item_id.isin([*left, *right, fee]).any()
+    assert not exceptions.item_id.isin([*left, *right, fee, returned]).any()
     decisions = read_table("silver.manual_decisions", root=run.root)
-    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 2
+    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 3
 
 
 def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:

@@ -166,7 +166,7 @@ def _mutual_best(pairs: DataFrame) -> DataFrame:
     return ranked.where("__l = 1 AND __r = 1").drop("__l", "__r")
 
 
-def _assign(pairs: DataFrame) -> DataFrame:
+def assign(pairs: DataFrame) -> DataFrame:
     """Greedy mutual-best assignment in rounds; each side id used at most once."""
     taken = None
     remaining = pairs.cache()
@@ -230,7 +230,7 @@ def apply_rule(
             ["left_id", "right_id"],
             "left_anti",
         )
-    return _to_matches(leg, rule, _assign(pairs))
+    return _to_matches(leg, rule, assign(pairs))
 
 
 def _members(matches: DataFrame, side: str) -> DataFrame:

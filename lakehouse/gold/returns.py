@@ -1,19 +1,20 @@
 """Returns that reverse a match (NACHA returned debits), as a pure transform.
 
 A return is a right-side item that names the left item it undoes: same reference,
-opposite amount, same currency, ``date_min``..``date_max`` days after it. Each return
-pairs with at most one left item and each left item with at most one return (nearest
-date first, then id), so the result is deterministic. The pair becomes a match with
+opposite amount, same currency, ``date_min``..``date_max`` days after it. Pairs are
+assigned like rule matches (mutual best in rounds: nearest date, then id), so each
+return reverses at most one item, each item is reversed at most once, and the result
+is deterministic. The pair becomes a match with
 status ``REVERSED`` and the configured reason; both members are breaks with that
 reason, whatever matched the left item before.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.gold.matching import MATCH_COLUMNS, match_id
+from lakehouse.gold.matching import MATCH_COLUMNS, assign, match_id
 from lakehouse.gold.rules import Returns
 from lakehouse.silver.common import MONEY
 
@@ -40,16 +41,10 @@ def reversal_matches(
         F.col("r.amount").alias("right_amount"),
         F.col("l.currency").alias("currency"),
         F.col("r.business_date").alias("business_date"),
-        days.alias("days"),
+        days.alias("date_distance"),
+        F.lit(1.0).alias("score"),
     )
-    by_return = Window.partitionBy("right_id").orderBy("days", "left_id")
-    by_left = Window.partitionBy("left_id").orderBy("days", "right_id")
-    chosen = (
-        pairs.withColumn("__r", F.row_number().over(by_return))
-        .where("__r = 1")
-        .withColumn("__l", F.row_number().over(by_left))
-        .where("__l = 1")
-    )
+    chosen = assign(pairs)
     left_ids, right_ids = F.array(F.col("left_id")), F.array(F.col("right_id"))
     return chosen.select(
         match_id(F.lit(leg_name), left_ids, right_ids).alias("match_id"),

@@ -62,6 +62,8 @@ BANK = pa.schema(
         ("customer_reference", pa.string()),
         ("description", pa.string()),
         ("bank_reference", pa.string()),
+        ("return_reason", pa.string()),
+        ("reversal", pa.bool_()),
         ("business_date", pa.date32()),
         ("_arrival_date", pa.date32()),
     ]
@@ -153,21 +155,21 @@ def result() -> BaselineResult:
                 "channel": "ach",
                 "currency": "USD",
                 "amount": "10.00",
-                "external_ref": "ACHB-20261102/00000001",
+                "external_ref": "A261102/0000001",
             },
             {
                 "entry_id": "A2",
                 "channel": "ach",
                 "currency": "USD",
                 "amount": "20.00",
-                "external_ref": "ACHB-20261102/00000002",
+                "external_ref": "A261102/0000002",
             },
             {
                 "entry_id": "A3",
                 "channel": "ach",
                 "currency": "USD",
                 "amount": "30.50",
-                "external_ref": "ACHB-20261102/00000003",
+                "external_ref": "A261102/0000003",
             },
             {
                 "entry_id": "D1",
@@ -204,8 +206,8 @@ def result() -> BaselineResult:
             {
                 "bank_txn_id": "B1",
                 "amount": "60.50",
-                "customer_reference": "ACHB-20261102",
-                "description": "ACH CREDIT SETTLEMENT ACHB-20261102",
+                "customer_reference": "A261102",
+                "description": "ACH CREDIT SETTLEMENT A261102",
             },
             {
                 "bank_txn_id": "B2",
@@ -226,6 +228,25 @@ def result() -> BaselineResult:
                 "amount": "-35.00",
                 "business_date": D2,
                 "description": "SERVICE CHARGE ANALYSIS FEE",
+            },
+            # a NACHA return of A2's debit: it reverses A2, the batch stays matched
+            {
+                "bank_txn_id": "B5",
+                "amount": "-20.00",
+                "customer_reference": "A261102/0000002",
+                "description": "PPD LOAN PMT",
+                "return_reason": "R01",
+                "reversal": True,
+            },
+            # a return naming no entry we know is an ordinary unexpected bank item
+            {
+                "bank_txn_id": "B6",
+                "amount": "-7.00",
+                "business_date": D2,
+                "customer_reference": "A261102/0000099",
+                "description": "PPD LOAN PMT",
+                "return_reason": "R03",
+                "reversal": True,
             },
         ),
     }
@@ -296,6 +317,7 @@ def test_many_to_one_batch_and_contains(result: BaselineResult) -> None:
     assert others == {
         ("ledger_bank", "end_to_end_reference", ("D1",), ("B2",), "MATCHED", None),
         ("ledger_bank", "ach_batch_total", ("A1", "A2", "A3"), ("B1",), "MATCHED", None),
+        ("ledger_bank", "nacha_return", ("A2",), ("B5",), "REVERSED", "RETURNED"),
         ("partner_bank", "batch_reference_and_net", ("PO1",), ("B3",), "MATCHED", None),
     }
 
@@ -325,12 +347,14 @@ def test_item_states(result: BaselineResult) -> None:
         ("ledger_partner", "P5a"): ("EXCEPTION", "DUPLICATE"),
         ("ledger_partner", "P5b"): ("MATCHED", None),
         ("ledger_bank", "A1"): ("MATCHED", None),
-        ("ledger_bank", "A2"): ("MATCHED", None),
+        ("ledger_bank", "A2"): ("EXCEPTION", "RETURNED"),
         ("ledger_bank", "A3"): ("MATCHED", None),
         ("ledger_bank", "D1"): ("MATCHED", None),
         ("ledger_bank", "B1"): ("MATCHED", None),
         ("ledger_bank", "B2"): ("MATCHED", None),
         ("ledger_bank", "B4"): ("EXCEPTION", "UNEXPECTED_BANK_ITEM"),
+        ("ledger_bank", "B5"): ("EXCEPTION", "RETURNED"),
+        ("ledger_bank", "B6"): ("EXCEPTION", "UNEXPECTED_BANK_ITEM"),
         ("partner_bank", "PO1"): ("MATCHED", None),
         ("partner_bank", "B3"): ("MATCHED", None),
     }
@@ -342,10 +366,10 @@ def test_compare_with_identical_gold(result: BaselineResult) -> None:
     )
     gold_items = result.items.select(["leg", "item_id", "state", "reason_code", "match_id"])
     agreement = compare(result, gold_matches, gold_items, D)
-    assert agreement["identical_member_sets"] == agreement["matches_gold"] == 8
-    assert agreement["identical_with_status_and_reason"] == 8
+    assert agreement["identical_member_sets"] == agreement["matches_gold"] == 9
+    assert agreement["identical_with_status_and_reason"] == 9
     assert agreement["matched_count_equal_per_leg"] is True
-    assert agreement["items_identical_state"] == agreement["items_duckdb"] == 23
+    assert agreement["items_identical_state"] == agreement["items_duckdb"] == 25
 
 
 def test_similarity_rule_levenshtein() -> None:
@@ -392,8 +416,8 @@ def test_similarity_rule_levenshtein() -> None:
         ),
         ("text NOT RLIKE '\\\\d+'", "(NOT regexp_matches(text, '\\d+'))"),
         (
-            "regexp_extract(reference, '^(ACHB-[0-9]{8})/', 1)",
-            "regexp_extract(reference, '^(ACHB-[0-9]{8})/', 1)",
+            "regexp_extract(reference, '^(A[0-9]{6})/', 1)",
+            "regexp_extract(reference, '^(A[0-9]{6})/', 1)",
         ),
         (
             "channel IN ('adyen', 'it\\'s') AND `amount` == 1",

@@ -6,11 +6,10 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from lakehouse.gold.items import ITEM_COLUMNS
 from lakehouse.gold.matching import match_leg
 from lakehouse.gold.rules import Leg, Rule
+from tests.builders import leg_items as items
 
-D = date(2026, 11, 2)
 EXACT = Rule(
     name="exact",
     strategy="one_to_one",
@@ -19,28 +18,6 @@ EXACT = Rule(
     date_min=0,
     date_max=5,
 )
-
-
-def items(spark, *rows: dict):
-    defaults = {
-        "item_ref": None,
-        "source": "t",
-        "partner": "p",
-        "business_date": D,
-        "amount": Decimal("10.00"),
-        "currency": "EUR",
-        "reference": None,
-        "text": "",
-        "fee": None,
-        "net": None,
-    }
-    data = [tuple({**defaults, **r}.get(c) for c in ITEM_COLUMNS) for r in rows]
-    schema = (
-        "item_id string, item_ref string, source string, partner string, "
-        "business_date date, amount decimal(18,2), currency string, reference string, "
-        "text string, fee decimal(18,2), net decimal(18,2)"
-    )
-    return spark.createDataFrame(data, schema)
 
 
 def leg(*rules: Rule) -> Leg:
