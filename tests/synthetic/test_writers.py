@@ -39,11 +39,9 @@ def test_nacha_return_file_ties_and_parses_to_returned_debits():
     parsed = nacha.parse(data, "ach_returns.ach")
     assert parsed.warnings == []
     assert parsed.totals == {"credits": "0.00", "debits": "220.49", "entry_hash": "0018200002"}
-    got = [
-        (r.values["customer_reference"], r.values["amount"], r.values["credit_debit"])
-        + (r.values["return_reason"], r.values["reversal"], r.values["booking_date"])
-        for r in parsed.rows
-    ]
+    fields = ("customer_reference", "amount", "credit_debit")
+    fields += ("return_reason", "reversal", "booking_date")
+    got = [tuple(r.values[f] for f in fields) for r in parsed.rows]
     assert got == [
         ("A261102/0000001", "120.50", "DBIT", "R01", "true", "2026-11-05"),
         ("A261102/0000002", "99.99", "DBIT", "R10", "true", "2026-11-05"),
