@@ -1,10 +1,13 @@
 """The refine step: bronze -> silver for business day D.
 
-Reads the bronze rows that arrived in ``[D - lookback, D]`` (partition pruned), types
-them with each table's pure transform, checks expectations (quarantining dropped
-rows with their rule names and recording per-rule counts in
-``silver/_quality_metrics``), keeps the latest ingestion per natural key and MERGEs.
-A re-run of the same day changes nothing.
+Reads the bronze rows that arrived in ``[D - lookback, D]`` (partition pruned) and
+were ingested after the table's watermark in ``silver/_refine_state`` (file skipping
+on ``_ingested_at``), so each bronze row is refined once and the cost follows the
+day's arrivals, not the lookback. It types them with each table's pure transform,
+checks expectations (quarantining dropped rows with their rule names and recording
+per-run counts in ``silver/_quality_metrics``), keeps the latest ingestion per
+natural key and MERGEs (an older ingestion never overwrites a newer one). A re-run of
+the same day finds nothing new and changes nothing.
 """
 
 from __future__ import annotations
@@ -71,8 +74,23 @@ QUALITY_METRICS = TableSpec(
             StructField("_recorded_at", TimestampType(), False),
         ]
     ),
-    keys=("as_of", "table", "rule"),
-    description="Per run day, table and expectation: rows checked and rows that failed.",
+    keys=("as_of", "table", "rule", "_run_id"),
+    description="Per run, table and expectation: new rows checked and rows that failed.",
+)
+
+REFINE_STATE = TableSpec(
+    layer="silver",
+    name="_refine_state",
+    schema=StructType(
+        [
+            StructField("table", StringType(), False),
+            StructField("ingested_through", TimestampType(), False),
+            StructField("as_of", DateType(), False),
+            StructField("_run_id", StringType(), False),
+        ]
+    ),
+    keys=("table",),
+    description="Per silver table: the bronze _ingested_at up to which rows are refined.",
 )
 
 
@@ -169,6 +187,42 @@ def _bronze_window(
     return frames
 
 
+def _watermark(spark: SparkSession, ctx: RunContext, table: str) -> datetime | None:
+    rows = (
+        read(spark, ctx.settings, REFINE_STATE)
+        .where(F.col("table") == table)
+        .select("ingested_through")
+        .collect()
+    )
+    return rows[0].ingested_through if rows else None
+
+
+def _new_rows(
+    frames: list[tuple[FeedSettings, DataFrame]], after: datetime | None
+) -> tuple[list[tuple[FeedSettings, DataFrame]], datetime | None]:
+    """The rows ingested after ``after``, up to the newest one there is now."""
+    if after is not None:
+        frames = [(feed, df.where(F.col("_ingested_at") > F.lit(after))) for feed, df in frames]
+    newest = [df.agg(F.max("_ingested_at")).first() for _, df in frames]
+    through = max((row[0] for row in newest if row and row[0] is not None), default=None)
+    if through is None:
+        return [], None
+    bounded = [(feed, df.where(F.col("_ingested_at") <= F.lit(through))) for feed, df in frames]
+    return bounded, through
+
+
+def _record_watermark(spark: SparkSession, ctx: RunContext, table: str, through: datetime) -> None:
+    df = spark.createDataFrame([(table, through, ctx.as_of, ctx.run_id)], REFINE_STATE.schema)
+    merge(
+        df,
+        ctx.settings,
+        REFINE_STATE,
+        ctx,
+        step="refine",
+        update_when="s.ingested_through > t.ingested_through",
+    )
+
+
 def quality_rows(
     ctx: RunContext, table: SilverTable, counts: dict[str, int], total: int
 ) -> list[tuple[object, ...]]:
@@ -212,9 +266,11 @@ class RefineOutcome:
 
 def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> RefineOutcome:
     """Refine one silver table for ``ctx.as_of`` (quality rows are returned, not written)."""
-    frames = _bronze_window(spark, ctx, table.formats)
-    if not frames:
-        return RefineOutcome(0, 0, [])
+    frames, through = _new_rows(
+        _bronze_window(spark, ctx, table.formats), _watermark(spark, ctx, table.spec.name)
+    )
+    if through is None:
+        return RefineOutcome(0, 0, [])  # nothing ingested since the last refine
     typed = table.build(frames, masking_key())
     result = apply_expectations(typed, table.spec.name, table.expectations)
     try:
@@ -234,6 +290,7 @@ def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> Re
         if quarantined:
             _quarantine(ctx, table, result.quarantined)
         quality = quality_rows(ctx, table, result.failed_counts, result.total_rows)
+        _record_watermark(spark, ctx, spec.name, through)
         return RefineOutcome(result.total_rows - quarantined, quarantined, quality)
     finally:
         result.release()
@@ -264,6 +321,7 @@ def refine(
         # every silver table exists from the first run on, even before its feed lands
         ensure_table(spark, ctx.settings, table.spec)
         ensure_table(spark, ctx.settings, quarantine_spec(table.spec))
+    ensure_table(spark, ctx.settings, REFINE_STATE)
     # The tables are independent and small jobs leave cores idle: refine them side by side.
     with ThreadPoolExecutor(max_workers=PARALLEL_TABLES) as pool:
         outcomes = pool.map(lambda t: (t, refine_table(spark, ctx, t)), chosen)
