@@ -101,7 +101,9 @@ def _silver_window(
         in_window = F.col("business_date").between(F.lit(low), F.lit(ctx.as_of))
         if decided_ids:
             in_window = in_window | F.col(key).isin(*sorted(decided_ids))
-        frames[name] = df.where(in_window).cache()
+        # not cached: each leg reads only its item columns once (localCheckpoint), and
+        # caching whole silver rows filled the driver heap at 1M events a day
+        frames[name] = df.where(in_window)
     return frames
 
 
@@ -373,8 +375,15 @@ def reconcile(
     legs = load_legs()
     decisions = _decisions(spark, ctx)
     silver = _silver_window(spark, ctx, decisions.item_ids)
+    low = as_of - timedelta(days=settings.reconcile_window_days)
+    # Only matches made inside the window can hold window items (an item's business
+    # date is never after the day it was matched), plus those a decision names: the
+    # frozen set stays the size of the window however long the history is.
     existing_matches = read(spark, settings, recon_matches.SPEC)
-    frozen = _frozen_matches(existing_matches, ctx, decisions)
+    recent = existing_matches.where(
+        (F.col("matched_as_of") >= F.lit(low)) | _touches(decisions.item_ids)
+    )
+    frozen = _frozen_matches(recent, ctx, decisions)
     frozen_members = _members(frozen).localCheckpoint()
 
     # Legs are independent until the writes: match them side by side.
@@ -392,7 +401,7 @@ def reconcile(
     )
 
     unfrozen = (
-        existing_matches.where(F.col("matched_as_of") < F.lit(as_of))
+        recent.where(F.col("matched_as_of") < F.lit(as_of))
         .join(frozen.select("match_id"), "match_id", "left_anti")
         .select("match_id")
     )
@@ -411,7 +420,6 @@ def reconcile(
     if progress:
         progress("gold.recon_matches merged")
 
-    low = as_of - timedelta(days=settings.reconcile_window_days)
     existing_items = read(spark, settings, recon_items.SPEC)
     # Open items not restated today (older than the window, or members of a frozen
     # PARTIAL / REVERSED match) keep their state but age with the run's date.
@@ -466,6 +474,4 @@ def reconcile(
     for row in summary.collect():
         counts[row.leg] = {k: v for k, v in row.asDict().items() if k.endswith("_items")}
     current.unpersist()
-    for frame in silver.values():
-        frame.unpersist()
     return counts

@@ -211,10 +211,12 @@ def _new_rows(
     return bounded, through
 
 
-def _record_watermark(spark: SparkSession, ctx: RunContext, table: str, through: datetime) -> None:
-    df = spark.createDataFrame([(table, through, ctx.as_of, ctx.run_id)], REFINE_STATE.schema)
+def _record_watermarks(
+    spark: SparkSession, ctx: RunContext, watermarks: list[tuple[str, datetime]]
+) -> None:
+    rows = [(table, through, ctx.as_of, ctx.run_id) for table, through in watermarks]
     merge(
-        df,
+        spark.createDataFrame(rows, REFINE_STATE.schema),
         ctx.settings,
         REFINE_STATE,
         ctx,
@@ -262,6 +264,7 @@ class RefineOutcome:
     rows: int
     quarantined: int
     quality: list[tuple[object, ...]]
+    ingested_through: datetime | None = None  # the table's new watermark
 
 
 def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> RefineOutcome:
@@ -290,8 +293,7 @@ def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> Re
         if quarantined:
             _quarantine(ctx, table, result.quarantined)
         quality = quality_rows(ctx, table, result.failed_counts, result.total_rows)
-        _record_watermark(spark, ctx, spec.name, through)
-        return RefineOutcome(result.total_rows - quarantined, quarantined, quality)
+        return RefineOutcome(result.total_rows - quarantined, quarantined, quality, through)
     finally:
         result.release()
 
@@ -316,6 +318,7 @@ def refine(
     """Refine every silver table (or the named ones) for ``ctx.as_of``."""
     report: dict[str, dict[str, int]] = {}
     quality: list[tuple[object, ...]] = []
+    watermarks: list[tuple[str, datetime]] = []
     chosen = [t for t in SILVER_TABLES if not tables or t.spec.name in tables]
     for table in chosen:
         # every silver table exists from the first run on, even before its feed lands
@@ -328,6 +331,8 @@ def refine(
         for table, outcome in outcomes:
             report[table.spec.name] = {"rows": outcome.rows, "quarantined": outcome.quarantined}
             quality += outcome.quality
+            if outcome.ingested_through is not None:
+                watermarks.append((table.spec.name, outcome.ingested_through))
             if progress:
                 progress(
                     f"silver.{table.spec.name}: {outcome.rows} rows, "
@@ -335,4 +340,8 @@ def refine(
                 )
     if quality:
         _record_quality(spark, ctx, quality)
+    # one commit for every table's watermark, after their MERGEs: a crash before it
+    # only means the next run refines those rows again, which changes nothing
+    if watermarks:
+        _record_watermarks(spark, ctx, watermarks)
     return report
