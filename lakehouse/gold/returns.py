@@ -26,7 +26,8 @@ def reversal_matches(
     leg_name: str, returns: Returns, left: DataFrame, return_items: DataFrame
 ) -> DataFrame:
     """(left items, return items) -> one REVERSED match per returned item (MATCH_COLUMNS)."""
-    lhs, rhs = left.alias("l"), return_items.alias("r")
+    # returns are a few per thousand entries: broadcast them, never shuffle the ledger
+    lhs, rhs = left.alias("l"), F.broadcast(return_items).alias("r")
     days = F.datediff(F.col("r.business_date"), F.col("l.business_date"))
     pairs = lhs.join(
         rhs,
