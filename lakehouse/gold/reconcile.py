@@ -327,8 +327,11 @@ def reconcile_leg(
     ]
     if reversals is not None and return_items is not None:
         # the reversal outranks whatever matched the returned item today
-        reversed_items = _reversed_states(left_all, return_items, reversals).where(~off)
-        states = [s.join(reversed_items.select("item_id"), "item_id", "left_anti") for s in states]
+        reversed_items = (
+            _reversed_states(left_all, return_items, reversals).where(~off).localCheckpoint()
+        )
+        reversed_ids = F.broadcast(reversed_items.select("item_id"))
+        states = [s.join(reversed_ids, "item_id", "left_anti") for s in states]
         states.append(reversed_items)
         all_matches = all_matches.unionByName(reversals.select(*all_matches.columns))
     states.append(_state_rows(w_items, "WRITTEN_OFF", "manual:write_off"))
@@ -347,7 +350,7 @@ def _reversed_states(left: DataFrame, returns: DataFrame, reversals: DataFrame) 
     sides = left.withColumn("side", F.lit("left")).unionByName(
         returns.withColumn("side", F.lit("right"))
     )
-    joined = sides.join(members, "item_id")
+    joined = sides.join(F.broadcast(members), "item_id")  # a few per thousand items
     return joined.select(
         *sides.columns,
         F.lit("EXCEPTION").alias("state"),
