@@ -406,12 +406,17 @@ def reconcile(
     unfrozen = (
         recent.where(F.col("matched_as_of") < F.lit(as_of))
         .join(frozen.select("match_id"), "match_id", "left_anti")
-        .select("match_id")
+        .select("match_id", "matched_as_of")
     )
-    unfrozen_ids = [r.match_id for r in unfrozen.collect()]
+    thawed = unfrozen.collect()
+    unfrozen_ids = [r.match_id for r in thawed]
     scope = f"t.matched_as_of >= DATE'{as_of.isoformat()}'"
     if unfrozen_ids:
         scope += " OR t.match_id IN ({})".format(", ".join(f"'{i}'" for i in unfrozen_ids))
+    # Today's matches can only collide with rows this run owns (made on or after D, or
+    # thawed): the MERGE reads those files only, skipped by matched_as_of statistics,
+    # instead of every match ever made.
+    owned_from = min([as_of, *(r.matched_as_of for r in thawed)])
     merge(
         _run_columns(matches, ctx),
         settings,
@@ -419,6 +424,7 @@ def reconcile(
         ctx,
         step="reconcile",
         delete_scope=scope,
+        target_filter=f"t.matched_as_of >= DATE'{owned_from.isoformat()}'",
     )
     if progress:
         progress("gold.recon_matches merged")
