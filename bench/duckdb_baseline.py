@@ -588,16 +588,14 @@ class DuckDBReconciler:
         (``leg.returns``) apart, as ``{leg}_returns``."""
         name = leg.name
         frozen = f"(SELECT item_id FROM frozen WHERE leg = {sql_literal(name)})"
-        right_where = leg.right_filter
-        if leg.returns is not None:
-            right_where = f"({right_where}) AND NOT coalesce(({leg.returns.filter}), false)"
-            returns_where = f"({leg.right_filter}) AND ({leg.returns.filter})"
+        returns_where = leg.return_items_filter
+        if returns_where is not None:
             self._table(f"{name}_returns_all", side_items_sql(leg.right, returns_where))
             self._table(
                 f"{name}_returns",
                 f"SELECT * FROM {name}_returns_all ANTI JOIN {frozen} USING (item_id)",
             )
-        for side, where in (("left", leg.left_filter), ("right", right_where)):
+        for side, where in (("left", leg.left_filter), ("right", leg.right_items_filter)):
             source = leg.left if side == "left" else leg.right
             self._table(f"{name}_{side}_all", side_items_sql(source, where))
             self._table(

@@ -119,6 +119,17 @@ def _manifest_row(
     }
 
 
+def _append_rows(
+    spark: SparkSession,
+    spec: TableSpec,
+    rows: list[dict[str, object]],
+    ctx: RunContext,
+    txn_app_id: str,
+) -> None:
+    """One idempotent ingest append of ``rows`` (skipped if ``txn_app_id`` committed)."""
+    append(_frame(spark, spec, rows), ctx.settings, spec, ctx, step="ingest", txn_app_id=txn_app_id)
+
+
 def _accepted_writer(
     spark: SparkSession,
     feed: FeedSettings,
@@ -129,25 +140,15 @@ def _accepted_writer(
     now: datetime,
 ) -> Callable[[], None]:
     """The bronze (and quarantine) appends of a parsed file, to run later."""
-    settings = ctx.settings
 
     def write() -> None:
-        spec = feed_table(feed)
         rows = [
             {**row.values, **_lineage(feed, item, sha, row.row_number, ctx, now)}
             for row in parsed.rows
         ]
         if rows:
-            append(
-                _frame(spark, spec, rows),
-                settings,
-                spec,
-                ctx,
-                step="ingest",
-                txn_app_id=f"bronze-{sha}",
-            )
+            _append_rows(spark, feed_table(feed), rows, ctx, f"bronze-{sha}")
         if parsed.quarantine:
-            qspec = quarantine_table(feed)
             bad = [
                 {
                     "raw": q.raw,
@@ -156,14 +157,7 @@ def _accepted_writer(
                 }
                 for q in parsed.quarantine
             ]
-            append(
-                _frame(spark, qspec, bad),
-                settings,
-                qspec,
-                ctx,
-                step="ingest",
-                txn_app_id=f"quarantine-{sha}",
-            )
+            _append_rows(spark, quarantine_table(feed), bad, ctx, f"quarantine-{sha}")
 
     return write
 
@@ -178,7 +172,6 @@ def prepare_file(
     """Parse one landed file's bytes: its outcome, and the bronze write still to run."""
     sha = hashlib.sha256(data).hexdigest()
     now = datetime.now(UTC).replace(tzinfo=None)
-    settings = ctx.settings
     try:
         parsed = get_parser(feed.format)(data, item.uri)
     except FileRejected as exc:
@@ -202,13 +195,8 @@ def prepare_file(
             detail=reason,
             manifest=_manifest_row(feed, item, sha, ctx, now, None, reason),
         )
-        return outcome, lambda: append(
-            _frame(spark, REJECTED_FILES, [rejected]),
-            settings,
-            REJECTED_FILES,
-            ctx,
-            step="ingest",
-            txn_app_id=f"rejected-{sha}",
+        return outcome, lambda: _append_rows(
+            spark, REJECTED_FILES, [rejected], ctx, f"rejected-{sha}"
         )
     for warning in parsed.warnings:
         log.warning("%s: %s", item.uri, warning)

@@ -119,17 +119,13 @@ def side_items(side: str, silver: dict[str, DataFrame], where: str) -> DataFrame
 
 def leg_items(leg: Leg, silver: dict[str, DataFrame]) -> tuple[DataFrame, DataFrame]:
     """(left, right) items of a leg; returns (``leg.returns``) are not on the right."""
-    right_filter = leg.right_filter
-    if leg.returns is not None:
-        right_filter = f"({right_filter}) AND NOT coalesce(({leg.returns.filter}), false)"
     return (
         side_items(leg.left, silver, leg.left_filter),
-        side_items(leg.right, silver, right_filter),
+        side_items(leg.right, silver, leg.right_items_filter),
     )
 
 
 def leg_return_items(leg: Leg, silver: dict[str, DataFrame]) -> DataFrame | None:
     """Right-side items that reverse a left item (NACHA returns), or None."""
-    if leg.returns is None:
-        return None
-    return side_items(leg.right, silver, f"({leg.right_filter}) AND ({leg.returns.filter})")
+    where = leg.return_items_filter
+    return None if where is None else side_items(leg.right, silver, where)

@@ -92,9 +92,8 @@ def fold_decisions(rows: list[dict[str, object]]) -> Decisions:
 
 
 def _silver_window(
-    spark: SparkSession, ctx: RunContext, decided_ids: set[str]
+    spark: SparkSession, ctx: RunContext, low: date, decided_ids: set[str]
 ) -> dict[str, DataFrame]:
-    low = ctx.as_of - timedelta(days=ctx.settings.reconcile_window_days)
     frames = {}
     for name, (spec, key) in SILVER_KEYS.items():
         df = read(spark, ctx.settings, spec).where(F.col("_arrival_date") <= F.lit(ctx.as_of))
@@ -276,6 +275,7 @@ def reconcile_leg(
     # Returns reverse the match of the item they name, frozen or not; a return that
     # names nothing known stays an ordinary right item.
     reversals: DataFrame | None = None
+    open_returns: DataFrame | None = None
     return_items = leg_return_items(leg, silver)
     if leg.returns is not None and return_items is not None:
         open_returns = return_items.join(leg_frozen, "item_id", "left_anti").localCheckpoint()
@@ -325,10 +325,10 @@ def reconcile_leg(
         _unmatched_states(leg, "left", left_open, left_all, as_of),
         _unmatched_states(leg, "right", right_open, right_all, as_of),
     ]
-    if reversals is not None and return_items is not None:
+    if reversals is not None and open_returns is not None:
         # the reversal outranks whatever matched the returned item today
         reversed_items = (
-            _reversed_states(left_all, return_items, reversals).where(~off).localCheckpoint()
+            _reversed_states(left_all, open_returns, reversals).where(~off).localCheckpoint()
         )
         reversed_ids = F.broadcast(reversed_items.select("item_id"))
         states = [s.join(reversed_ids, "item_id", "left_anti") for s in states]
@@ -377,8 +377,8 @@ def reconcile(
     as_of = ctx.as_of
     legs = load_legs()
     decisions = _decisions(spark, ctx)
-    silver = _silver_window(spark, ctx, decisions.item_ids)
     low = as_of - timedelta(days=settings.reconcile_window_days)
+    silver = _silver_window(spark, ctx, low, decisions.item_ids)
     # Only matches made inside the window can hold window items (an item's business
     # date is never after the day it was matched), plus those a decision names: the
     # frozen set stays the size of the window however long the history is.

@@ -66,13 +66,30 @@ class Leg:
     rules: tuple[Rule, ...] = ()
     returns: Returns | None = None
 
+    @property
+    def right_items_filter(self) -> str:
+        """SQL on the right side's silver table: its items, returns excluded."""
+        if self.returns is None:
+            return self.right_filter
+        return f"({self.right_filter}) AND NOT coalesce(({self.returns.filter}), false)"
 
-def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
-    where = f"{source} [[legs.{leg}.rules]] #{index + 1}"
-    known = set(Rule.__dataclass_fields__)
+    @property
+    def return_items_filter(self) -> str | None:
+        """SQL on the right side's silver table: the returns, or None without any."""
+        if self.returns is None:
+            return None
+        return f"({self.right_filter}) AND ({self.returns.filter})"
+
+
+def _reject_unknown_keys(where: str, raw: dict[str, Any], known: set[str]) -> None:
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+
+
+def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
+    where = f"{source} [[legs.{leg}.rules]] #{index + 1}"
+    _reject_unknown_keys(where, raw, set(Rule.__dataclass_fields__))
     try:
         rule = Rule(
             **{
@@ -105,10 +122,7 @@ def _returns(leg: str, raw: dict[str, Any] | None, source: Path) -> Returns | No
     if raw is None:
         return None
     where = f"{source} [legs.{leg}.returns]"
-    known = set(Returns.__dataclass_fields__)
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+    _reject_unknown_keys(where, raw, set(Returns.__dataclass_fields__))
     try:
         returns = Returns(**raw)
     except TypeError as exc:
