@@ -66,6 +66,7 @@ class Settings:
     s3: S3Settings
     refine_lookback_days: int
     reconcile_window_days: int
+    reconcile_from_close: bool
     aging_buckets: tuple[tuple[str, int, int | None], ...]
     feeds: Mapping[str, FeedSettings]
     source: Path
@@ -111,6 +112,20 @@ class _Reader:
         if not isinstance(value, str):
             raise ConfigError(f"[{section}] {key} in {self.source} must be a string, got {value!r}")
         return value
+
+    def boolean(self, section: str, key: str) -> bool:
+        value = self._raw(section, key)
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ConfigError(
+            f"[{section}] {key} must be true or false, got {value!r} "
+            f"(from {self.source} or {_env_key(section, key)})"
+        )
 
     def integer(self, section: str, key: str, *, minimum: int = 0) -> int:
         value = self._raw(section, key)
@@ -226,6 +241,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         ),
         refine_lookback_days=reader.integer("refine", "lookback_days", minimum=0),
         reconcile_window_days=reader.integer("reconcile", "window_days", minimum=1),
+        reconcile_from_close=reader.boolean("reconcile", "from_close"),
         aging_buckets=_buckets(reader),
         feeds=_feeds(doc, reader),
         source=source,

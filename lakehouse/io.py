@@ -253,10 +253,46 @@ def merge(
         _with_retries(builder.execute)
 
 
-def history(spark: SparkSession, path: str) -> DataFrame:
-    """``DESCRIBE HISTORY`` of a table with the run id and as-of date unpacked."""
+def replace_where(
+    df: DataFrame, settings: Settings, spec: TableSpec, ctx: RunContext, *, step: str, where: str
+) -> None:
+    """Replace the rows inside ``where`` (SQL on the table's columns) with ``df`` in one
+    commit; re-running it leaves the same rows. Use it for a slice a step owns whole
+    (a partition of per-run state), where a MERGE would only add work."""
+    spark = df.sparkSession
+    path = ensure_table(spark, settings, spec)
+    writer = (
+        conform(df, spec.schema)
+        .write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", where)
+        .option("userMetadata", ctx.commit_metadata(step))
+    )
+    _with_retries(lambda: writer.save(path))
+
+
+def delete_where(
+    spark: SparkSession,
+    settings: Settings,
+    spec: TableSpec,
+    ctx: RunContext,
+    *,
+    step: str,
+    where: str,
+) -> None:
+    """Delete the rows inside ``where`` (a no-op commit when there are none)."""
+    path = ensure_table(spark, settings, spec)
+    target = DeltaTable.forPath(spark, path)
+    with _commit_metadata(spark, ctx.commit_metadata(step)):
+        _with_retries(lambda: target.delete(where))
+
+
+def history(spark: SparkSession, path: str, limit: int | None = None) -> DataFrame:
+    """``DESCRIBE HISTORY`` of a table (the last ``limit`` commits) with the run id and
+    as-of date unpacked."""
     try:
-        hist = DeltaTable.forPath(spark, path).history()
+        table = DeltaTable.forPath(spark, path)
+        hist = table.history(limit) if limit else table.history()
     except AnalysisException:
         return spark.createDataFrame([], "version long")
     meta = F.from_json("userMetadata", "run_id string, as_of string, step string")
@@ -267,5 +303,7 @@ def history(spark: SparkSession, path: str) -> DataFrame:
         meta.getField("run_id").alias("run_id"),
         meta.getField("as_of").alias("as_of"),
         meta.getField("step").alias("step"),
+        "userMetadata",
+        "operationParameters",
         "operationMetrics",
     )
