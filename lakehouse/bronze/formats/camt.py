@@ -34,6 +34,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ def _local(element: Element) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@functools.cache  # a handful of paths, looked up millions of times
 def _xpath(names: str) -> str:
     """``"Acct/Id/IBAN"`` -> ``"{*}Acct/{*}Id/{*}IBAN"`` (any or no namespace)."""
     return "/".join("{*}" + name for name in names.split("/"))
