@@ -3,8 +3,9 @@
 For every Delta table under ``<root>/bronze|silver|gold/`` the flow
 
 1. makes sure ``delta.logRetentionDuration`` and ``delta.deletedFileRetentionDuration``
-   cover at least the audit window (``[maintenance] audit_window_days`` in
-   ``conf/lakehouse.toml``, default 30, env ``LAKEHOUSE__MAINTENANCE__AUDIT_WINDOW_DAYS``),
+   cover at least the audit window (``Settings.audit_window_days``: ``[maintenance]
+   audit_window_days`` in ``conf/lakehouse.toml``, env
+   ``LAKEHOUSE__MAINTENANCE__AUDIT_WINDOW_DAYS``),
    so time travel to any version of the last N days keeps working;
 2. compacts small files (``OPTIMIZE``);
 3. removes data files that are no longer referenced and older than the window
@@ -19,13 +20,10 @@ business data, so "as of a business day" queries keep ignoring them.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from delta.tables import DeltaTable
@@ -34,48 +32,16 @@ from prefect.artifacts import create_table_artifact
 from pyspark.sql import SparkSession
 
 from flows.common import WRITE_TASK_OPTIONS, settings_and_spark
-from lakehouse.config import DEFAULT_CONF
 from lakehouse.errors import ConfigError, WriteConflict
 from lakehouse.io import CONFLICT_EXCEPTIONS
 
 T = TypeVar("T")
 
 LAYERS = ("bronze", "silver", "gold")
-DEFAULT_AUDIT_WINDOW_DAYS = 30
-AUDIT_WINDOW_ENV = "LAKEHOUSE__MAINTENANCE__AUDIT_WINDOW_DAYS"
 RETENTION_PROPERTIES = ("delta.logRetentionDuration", "delta.deletedFileRetentionDuration")
 _USER_METADATA_KEY = "spark.databricks.delta.commitInfo.userMetadata"
 _INTERVAL = re.compile(r"^\s*(?:interval\s+)?(\d+)\s+(hour|day|week)s?\s*$", re.IGNORECASE)
 _UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7}
-
-
-def load_audit_window_days(path: Path | None = None, env: Mapping[str, str] | None = None) -> int:
-    """``[maintenance] audit_window_days`` (env override first, default 30 days)."""
-    env = os.environ if env is None else env
-    source = f"environment variable {AUDIT_WINDOW_ENV}"
-    raw: Any = env.get(AUDIT_WINDOW_ENV)
-    if raw is None:
-        conf = Path(path or env.get("LAKEHOUSE_CONF") or DEFAULT_CONF)
-        source = f"[maintenance] audit_window_days in {conf}"
-        try:
-            doc = tomllib.loads(conf.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(
-                f"configuration file {conf} not found; set LAKEHOUSE_CONF to its path"
-            ) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{conf} is not valid TOML: {exc}") from None
-        section = doc.get("maintenance", {})
-        raw = section.get("audit_window_days", DEFAULT_AUDIT_WINDOW_DAYS)
-    if isinstance(raw, bool):
-        raw = None
-    try:
-        days = int(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source} must be a whole number of days, got {raw!r}") from None
-    if days < 1:
-        raise ConfigError(f"{source} must be >= 1 day, got {days}")
-    return days
 
 
 def interval_hours(value: str | None) -> int | None:
@@ -207,10 +173,10 @@ def maintain_table(
 @flow(name="maintenance")
 def maintenance(audit_window_days: int | None = None) -> list[dict[str, Any]]:
     """OPTIMIZE + VACUUM every table, keeping ``audit_window_days`` of time travel."""
-    window = audit_window_days or load_audit_window_days()
+    settings, spark = settings_and_spark()
+    window = audit_window_days or settings.audit_window_days
     if window < 1:
         raise ConfigError(f"audit_window_days must be >= 1, got {window}")
-    settings, spark = settings_and_spark()
     run_id = f"maintenance-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     summary = [
         maintain_table.with_options(

@@ -68,6 +68,7 @@ class Settings:
     reconcile_window_days: int
     reconcile_from_close: bool
     aging_buckets: tuple[tuple[str, int, int | None], ...]
+    audit_window_days: int
     feeds: Mapping[str, FeedSettings]
     source: Path
 
@@ -243,6 +244,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         reconcile_window_days=reader.integer("reconcile", "window_days", minimum=1),
         reconcile_from_close=reader.boolean("reconcile", "from_close"),
         aging_buckets=_buckets(reader),
+        audit_window_days=reader.integer("maintenance", "audit_window_days", minimum=1),
         feeds=_feeds(doc, reader),
         source=source,
     )

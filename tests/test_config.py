@@ -51,3 +51,20 @@ def test_bad_bucket_and_timezone(tmp_path):
     conf.write_text(text.replace('timezone = "UTC"', 'timezone = "Mars/Olympus"', 1))
     with pytest.raises(ConfigError, match="Mars/Olympus"):
         load_settings(conf, env={})
+
+
+def test_audit_window_from_file_and_env(tmp_path):
+    text = (load_settings.__globals__["DEFAULT_CONF"]).read_text()
+    assert load_settings(env={}).audit_window_days == 30
+    conf = tmp_path / "lakehouse.toml"
+    conf.write_text(text.replace("audit_window_days = 30", "audit_window_days = 45"))
+    assert load_settings(conf, env={}).audit_window_days == 45
+    env = {"LAKEHOUSE__MAINTENANCE__AUDIT_WINDOW_DAYS": "60"}
+    assert load_settings(conf, env=env).audit_window_days == 60
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "thirty", "1.5"])
+def test_audit_window_rejects_bad_values(bad):
+    env = {"LAKEHOUSE__MAINTENANCE__AUDIT_WINDOW_DAYS": bad}
+    with pytest.raises(ConfigError, match="audit_window_days"):
+        load_settings(env=env)

@@ -1,38 +1,8 @@
-"""flows.maintenance: the audit window setting and the retention it implies (no Spark)."""
+"""flows.maintenance: the retention an audit window implies (no Spark)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from flows.maintenance import (
-    AUDIT_WINDOW_ENV,
-    interval_hours,
-    load_audit_window_days,
-    retention_updates,
-    vacuum_retention_hours,
-)
-from lakehouse.errors import ConfigError
-
-
-def test_audit_window_defaults_to_the_repository_conf() -> None:
-    assert load_audit_window_days(env={}) == 30
-
-
-def test_audit_window_from_file_and_env(tmp_path: Path) -> None:
-    conf = tmp_path / "lakehouse.toml"
-    conf.write_text("[maintenance]\naudit_window_days = 45\n", encoding="utf-8")
-    assert load_audit_window_days(conf, env={}) == 45
-    assert load_audit_window_days(conf, env={AUDIT_WINDOW_ENV: "60"}) == 60
-    conf.write_text("[storage]\nroot = 'x'\n", encoding="utf-8")
-    assert load_audit_window_days(conf, env={}) == 30  # section missing: default
-
-
-@pytest.mark.parametrize("bad", ["0", "-3", "thirty", "1.5"])
-def test_audit_window_rejects_bad_values(bad: str) -> None:
-    with pytest.raises(ConfigError, match=AUDIT_WINDOW_ENV):
-        load_audit_window_days(env={AUDIT_WINDOW_ENV: bad})
+from flows.maintenance import interval_hours, retention_updates, vacuum_retention_hours
 
 
 def test_interval_hours() -> None:
