@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
-
-# No internet here and no reason to phone home from a finance pipeline.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from pyspark.sql import SparkSession
 

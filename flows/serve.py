@@ -12,12 +12,7 @@ runs still work), which is what tests use.
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
-
-# Before Prefect reads its settings: no telemetry from a finance pipeline.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from prefect import serve
 from prefect.schedules import Cron

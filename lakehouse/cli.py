@@ -26,9 +26,6 @@ console = Console(stderr=True)
 # Wide enough for the summary tables also when the output is a file or a CI log.
 out = Console(width=None if sys.stdout.isatty() else 160)
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-
 
 def _date(value: str) -> date:
     try:
