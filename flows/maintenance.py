@@ -173,10 +173,11 @@ def maintain_table(
 @flow(name="maintenance")
 def maintenance(audit_window_days: int | None = None) -> list[dict[str, Any]]:
     """OPTIMIZE + VACUUM every table, keeping ``audit_window_days`` of time travel."""
+    # a bad parameter fails before Spark starts; the setting is validated when loaded
+    if audit_window_days and audit_window_days < 1:
+        raise ConfigError(f"audit_window_days must be >= 1, got {audit_window_days}")
     settings, spark = settings_and_spark()
     window = audit_window_days or settings.audit_window_days
-    if window < 1:
-        raise ConfigError(f"audit_window_days must be >= 1, got {window}")
     run_id = f"maintenance-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     summary = [
         maintain_table.with_options(

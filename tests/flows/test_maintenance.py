@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from flows.maintenance import interval_hours, retention_updates, vacuum_retention_hours
+import pytest
+
+from flows.maintenance import (
+    interval_hours,
+    maintenance,
+    retention_updates,
+    vacuum_retention_hours,
+)
+from lakehouse.errors import ConfigError
+
+
+def test_a_bad_window_parameter_fails_before_spark_starts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def no_spark() -> None:
+        raise AssertionError("Spark started before the parameter was checked")
+
+    monkeypatch.setattr("flows.maintenance.settings_and_spark", no_spark)
+    with pytest.raises(ConfigError, match="audit_window_days must be >= 1, got -1"):
+        maintenance.fn(audit_window_days=-1)
 
 
 def test_interval_hours() -> None:
