@@ -13,6 +13,10 @@ Parameters come from the environment:
   ``<BENCH_DIR>/landing``, the lakehouse to ``<BENCH_DIR>/lakehouse``, the generator's
   truth to ``<BENCH_DIR>/truth``; those three are deleted first
 * ``BENCH_OUT``     the JSON written (default ``bench/results/latest.json``)
+* ``BENCH_REUSE_FEEDS``  ``1`` keeps the feeds and truth of an earlier run when they
+  were generated with the same volume, days, seed and start (recorded in
+  ``<BENCH_DIR>/landing/.bench_feeds.json``); only the lakehouse is deleted. For
+  profiling loops: generation takes minutes and is not part of the benchmark
 
 Steady state: a day's feeds carry the partner settlements and bank lines of earlier
 days (settlement lags), so the first generated day is lighter than any later one,
@@ -84,6 +88,7 @@ class BenchConfig:
     out: Path
     warmup_days: int = DEFAULT_WARMUP_DAYS
     driver_memory: str = DEFAULT_DRIVER_MEMORY
+    reuse_feeds: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BenchConfig:
@@ -110,6 +115,7 @@ class BenchConfig:
             out=out if out.is_absolute() else REPO_ROOT / out,
             warmup_days=integer("BENCH_WARMUP_DAYS", DEFAULT_WARMUP_DAYS, minimum=0),
             driver_memory=env.get("BENCH_DRIVER_MEMORY") or DEFAULT_DRIVER_MEMORY,
+            reuse_feeds=env.get("BENCH_REUSE_FEEDS", "").strip().lower() in ("1", "true", "yes"),
         )
 
     @property
@@ -290,13 +296,41 @@ class RssSampler:
 # ---- steps ----------------------------------------------------------------------------
 
 
-def generate_feeds(cfg: BenchConfig) -> float:
+def feeds_stamp(cfg: BenchConfig) -> dict[str, Any]:
+    """What the generated feeds depend on."""
+    return {
+        "volume": cfg.volume,
+        "days": cfg.generated_days,
+        "seed": cfg.seed,
+        "start": cfg.generated_start.isoformat(),
+    }
+
+
+def _stamp_path(cfg: BenchConfig) -> Path:
+    return cfg.landing / ".bench_feeds.json"
+
+
+def reusable_feeds(cfg: BenchConfig) -> bool:
+    """True when ``BENCH_REUSE_FEEDS`` is set and the feeds there were made the same way."""
+    if not cfg.reuse_feeds or not _stamp_path(cfg).is_file():
+        return False
+    try:
+        return bool(json.loads(_stamp_path(cfg).read_text()) == feeds_stamp(cfg))
+    except ValueError:
+        return False
+
+
+def generate_feeds(cfg: BenchConfig) -> float | None:
     """Start from an empty lakehouse and write the feeds (``lakehouse generate``).
 
-    Returns the seconds it took.
+    Returns the seconds it took, or None when the feeds were reused.
 
     Runs in a child process so the generator's memory does not count as the pipeline's.
     """
+    if reusable_feeds(cfg):
+        if cfg.root.exists():
+            shutil.rmtree(cfg.root)
+        return None
     for folder in (cfg.landing, cfg.root, cfg.bench_dir / "truth"):  # only what we write
         if folder.exists():
             shutil.rmtree(folder)
@@ -319,7 +353,9 @@ def generate_feeds(cfg: BenchConfig) -> float:
         raise SystemExit(
             f"feed generation failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}"
         )
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    _stamp_path(cfg).write_text(json.dumps(feeds_stamp(cfg)))
+    return seconds
 
 
 def bench_settings(cfg: BenchConfig) -> Settings:
@@ -489,7 +525,7 @@ def machine_facts() -> dict[str, Any]:
 def build_report(
     cfg: BenchConfig,
     settings: Settings,
-    generate_seconds: float,
+    generate_seconds: float | None,
     startup_seconds: float,
     warmup: list[DayRun],
     runs: list[DayRun],
@@ -516,7 +552,7 @@ def build_report(
         ],
         "seed": cfg.seed,
         "start": cfg.start.isoformat(),
-        "generate_seconds": round(generate_seconds, 2),
+        "generate_seconds": None if generate_seconds is None else round(generate_seconds, 2),
         "spark_startup_seconds": round(startup_seconds, 2),
         "end_to_end_seconds_per_day": totals,
         "layer_seconds": [
@@ -612,7 +648,12 @@ def print_report(report: dict[str, Any]) -> None:
     summary.add_column("what")
     summary.add_column("value", justify="right")
     rows = [
-        ("feeds generated in (untimed)", f"{report['generate_seconds']:.1f} s"),
+        (
+            "feeds generated in (untimed)",
+            "reused"
+            if report["generate_seconds"] is None
+            else f"{report['generate_seconds']:.1f} s",
+        ),
         ("Spark session start", f"{report['spark_startup_seconds']:.1f} s"),
         ("reconcile, last day (Spark)", f"{report['reconcile_seconds_last_day']:.2f} s"),
         ("DuckDB reconcile, same rules and rows", f"{report['duckdb_seconds']:.2f} s"),
@@ -664,7 +705,10 @@ def main(env: Mapping[str, str] | None = None) -> int:
     try:
         with sampler.phase("generate"):
             generate_seconds = generate_feeds(cfg)
-        print(f"  feeds generated in {generate_seconds:.1f} s (not timed)", flush=True)
+        if generate_seconds is None:
+            print(f"  feeds reused from {cfg.landing} (BENCH_REUSE_FEEDS)", flush=True)
+        else:
+            print(f"  feeds generated in {generate_seconds:.1f} s (not timed)", flush=True)
         settings = bench_settings(cfg)
         warmup, runs, startup = run_pipeline(cfg, settings, sampler)
         print("  DuckDB baseline ...", flush=True)

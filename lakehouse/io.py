@@ -10,6 +10,7 @@ business day wrote each version.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,12 +21,14 @@ from typing import TypeVar
 
 from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.config import Settings
 from lakehouse.errors import WriteConflict
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -57,7 +60,9 @@ class TableSpec:
     ``keys`` is the natural/merge key; ``partition_by`` the physical partitioning;
     ``sequence_by`` orders duplicates of a key (latest wins); ``business_columns``
     are the columns whose change counts as a change (run bookkeeping columns start
-    with ``_`` and are excluded).
+    with ``_`` and are excluded). ``backfill`` gives, for columns added after tables
+    were first written, the SQL expression that computes them from the older columns:
+    ``ensure_table`` upgrades such a table once (see ``upgrade_layout``).
     """
 
     layer: str
@@ -67,6 +72,7 @@ class TableSpec:
     partition_by: tuple[str, ...] = ()
     sequence_by: tuple[str, ...] = ()
     description: str = ""
+    backfill: tuple[tuple[str, str], ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -112,9 +118,15 @@ _KNOWN_TABLES: set[str] = set()
 
 
 def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> str:
-    """Create the table empty with its schema, partitioning and properties if missing."""
+    """Create the table empty with its schema, partitioning and properties if missing;
+    upgrade an existing one written before ``spec.backfill`` or ``spec.partition_by``
+    (``upgrade_layout``)."""
     path = table_path(settings, spec)
-    if path in _KNOWN_TABLES or is_delta_table(spark, path):
+    if path in _KNOWN_TABLES:
+        return path
+    if is_delta_table(spark, path):
+        if spec.backfill or spec.partition_by:
+            upgrade_layout(spark, path, spec)
         _KNOWN_TABLES.add(path)
         return path
     builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(spec.schema)
@@ -127,6 +139,35 @@ def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> st
     _with_retries(builder.execute)
     _KNOWN_TABLES.add(path)
     return path
+
+
+def upgrade_layout(spark: SparkSession, path: str, spec: TableSpec) -> bool:
+    """Rewrite a table written before ``spec.backfill`` columns or ``spec.partition_by``
+    existed, in one overwrite commit (earlier versions stay readable by time travel);
+    False when it already has them."""
+    table = DeltaTable.forPath(spark, path)
+    detail = table.detail().select("partitionColumns").first()
+    partitioned = list(detail[0]) if detail is not None else []
+    current = table.toDF()
+    missing = [(name, sql) for name, sql in spec.backfill if name not in current.columns]
+    if not missing and partitioned == list(spec.partition_by):
+        return False
+    log.warning(
+        "%s: upgrading the table layout once (adding %s, partitioned by %s)",
+        spec.qualified_name,
+        ", ".join(name for name, _ in missing) or "no column",
+        ", ".join(spec.partition_by) or "nothing",
+    )
+    upgraded = conform(current.withColumns({n: F.expr(sql) for n, sql in missing}), spec.schema)
+    writer = (
+        upgraded.write.format("delta")
+        .mode("overwrite")
+        .option("overwriteSchema", "true")
+        .option("userMetadata", json.dumps({"step": "upgrade_layout"}))
+        .partitionBy(*spec.partition_by)
+    )
+    _with_retries(lambda: writer.save(path))
+    return True
 
 
 def read(spark: SparkSession, settings: Settings, spec: TableSpec) -> DataFrame:
@@ -212,6 +253,9 @@ def append(
     _with_retries(lambda: writer.save(path))
 
 
+DELETE_FLAG = "__delete"
+
+
 def merge(
     df: DataFrame,
     settings: Settings,
@@ -222,35 +266,84 @@ def merge(
     update_when: str | None = None,
     delete_scope: str | None = None,
     target_filter: str | None = None,
+    key_bounds: tuple[object, object] | None = None,
 ) -> None:
     """Upsert ``df`` into the table on ``spec.keys``.
 
     A matched row is updated only when a business column differs (or when
-    ``update_when`` holds), so re-running a day rewrites nothing. ``delete_scope``
+    ``update_when`` holds), so re-running a day changes no row (Delta still rewrites
+    the files that hold matched rows). ``delete_scope``
     deletes target rows inside that SQL condition (on alias ``t``) that the source
     no longer has: the step owns that slice of the table. ``target_filter`` is added
-    to the join condition to let Delta prune partitions.
+    to the join condition to let Delta skip files and partitions; it must hold for
+    every target row the source can match. ``key_bounds`` (the least and greatest
+    value of the first key column in ``df``) is always safe to give: no target row
+    outside them can match. Delta then skips the files whose key statistics lie
+    outside, all of history when keys grow with time (ledger entry ids carry their
+    date).
+
+    The deletes ride in the source as key-only rows flagged ``__delete`` rather than
+    as a WHEN NOT MATCHED BY SOURCE clause: with such a clause Delta neither skips
+    files nor leaves any untouched, so every MERGE rewrote the whole table.
     """
+    if key_bounds is not None and delete_scope:
+        # the rows to delete are the target's keys the source lacks: outside its bounds
+        raise ValueError(
+            f"merge into {spec.qualified_name}: key_bounds cannot be combined with "
+            "delete_scope (the rows to delete lie outside the source's keys); drop one"
+        )
     spark = df.sparkSession
     path = ensure_table(spark, settings, spec)
-    source = conform(df, spec.schema)
+    columns = [f.name for f in spec.schema.fields]
+    source = conform(df, spec.schema).withColumn(DELETE_FLAG, F.lit(False))
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in spec.keys)
+    if delete_scope:
+        source = source.unionByName(_stale_rows(settings, spec, source, delete_scope))
+        if target_filter:
+            # the stale rows are found by the scope, so the scope is part of what matches
+            target_filter = f"({target_filter}) OR ({delete_scope})"
     if target_filter:
         on = f"({on}) AND ({target_filter})"
-    changed = update_when or " OR ".join(
-        f"NOT (t.`{c}` <=> s.`{c}`)" for c in spec.business_columns
-    )
+    condition: str | Column = on
+    if key_bounds is not None:
+        first = F.col(f"t.`{spec.keys[0]}`")
+        low, high = key_bounds
+        # literals as Columns: key values never pass through SQL text (no quoting)
+        condition = F.expr(on) & (first >= F.lit(low)) & (first <= F.lit(high))
+    changed = update_when or changed_condition(spec)
+    values: dict[str, str | Column] = {f"`{c}`": f"s.`{c}`" for c in columns}
+    keep = f"NOT s.`{DELETE_FLAG}`"
     target = DeltaTable.forPath(spark, path)
-    builder = (
-        target.alias("t")
-        .merge(source.alias("s"), on)
-        .whenMatchedUpdateAll(condition=changed or "false")
-        .whenNotMatchedInsertAll()
-    )
+    builder = target.alias("t").merge(source.alias("s"), condition)
     if delete_scope:
-        builder = builder.whenNotMatchedBySourceDelete(condition=delete_scope)
+        builder = builder.whenMatchedDelete(condition=f"s.`{DELETE_FLAG}`")
+    builder = builder.whenMatchedUpdate(
+        condition=f"{keep} AND ({changed or 'false'})", set=values
+    ).whenNotMatchedInsert(condition=keep, values=values)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(builder.execute)
+
+
+def changed_condition(spec: TableSpec) -> str:
+    """SQL (aliases ``t`` target, ``s`` source): some business column differs."""
+    return " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in spec.business_columns)
+
+
+def _stale_rows(
+    settings: Settings, spec: TableSpec, source: DataFrame, delete_scope: str
+) -> DataFrame:
+    """The keys of target rows inside ``delete_scope`` that ``source`` does not have,
+    as source rows flagged for deletion (every other column null)."""
+    keys = list(spec.keys)
+    in_scope = read(source.sparkSession, settings, spec).alias("t").where(delete_scope)
+    stale = in_scope.select(*keys).join(source.select(*keys), keys, "left_anti")
+    return stale.select(
+        *[
+            F.col(f.name) if f.name in keys else F.lit(None).cast(f.dataType).alias(f.name)
+            for f in spec.schema.fields
+        ],
+        F.lit(True).alias(DELETE_FLAG),
+    )
 
 
 def replace_where(

@@ -13,8 +13,8 @@ stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python dependencies into .venv (pinned by requirements.lock)"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"
+  .venv/bin/python -m pip install -q --retries 10 --timeout 60 --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --retries 10 --timeout 60 -c requirements.lock -e ".[dev]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 if ! ls .jars/delta-spark_*.jar >/dev/null 2>&1; then

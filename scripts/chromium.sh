@@ -27,9 +27,9 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 echo "==> apt-get update"
-$SUDO apt-get update -q
+$SUDO apt-get -o Acquire::Retries=5 update -q
 echo "==> apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
-$SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+$SUDO apt-get -o Acquire::Retries=5 install -y -q --no-install-recommends chromium fonts-dejavu-core
 
 if [ ! -x "$CHROMIUM" ]; then
   echo "chromium.sh: apt-get finished but $CHROMIUM is still missing" >&2

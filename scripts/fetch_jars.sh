@@ -22,8 +22,16 @@ cat > "$work/pom.xml" <<POM
 </project>
 POM
 mkdir -p "$dest"
-(cd "$work" && mvn -B -q -U dependency:copy-dependencies -DincludeScope=runtime \
-    -DincludeGroupIds=io.delta -DoutputDirectory="$work/jars")
+# Maven Central occasionally resets a connection: try a few times before giving up.
+for attempt in 1 2 3 4; do
+  if (cd "$work" && mvn -B -q -U dependency:copy-dependencies -DincludeScope=runtime \
+      -DincludeGroupIds=io.delta -DoutputDirectory="$work/jars"); then
+    break
+  fi
+  [ "$attempt" -lt 4 ] || { echo "fetch_jars.sh: mvn failed 4 times (see above)" >&2; exit 1; }
+  echo "fetch_jars.sh: mvn failed (attempt $attempt of 4); retrying in $((attempt * 15))s" >&2
+  sleep $((attempt * 15))
+done
 # delta-kernel-* are for the kernel connector only; Spark needs delta-spark + delta-storage.
 cp "$work"/jars/delta-spark_*.jar "$work"/jars/delta-storage-*.jar "$dest"/
 echo "Delta jars in $dest: $(ls "$dest" | tr '\n' ' ')"

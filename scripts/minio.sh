@@ -18,6 +18,8 @@
 #   MINIO_VERSION        module version to build (default: the pinned one below; MinIO
 #                        publishes no Go-module tags, only pseudo-versions of master)
 #   MINIO_START_TIMEOUT  seconds to wait for /minio/health/live (default 60)
+#   MINIO_INSTALL_ATTEMPTS  tries of the go install before giving up (default 5; the
+#                        module proxy occasionally resets a connection)
 #
 # Exit codes: 0 ok, 1 failure (message on stderr), 2 usage / Go missing.
 set -euo pipefail
@@ -69,14 +71,24 @@ cmd_install() {
   local start elapsed
   start=$(date +%s)
   # -modcacherw keeps .tools/go deletable (rm -rf); GOTOOLCHAIN=local: never fetch a toolchain.
-  GOBIN="$TOOLS/bin" \
-  GOPATH="$TOOLS/go" \
-  GOCACHE="$TOOLS/go-build" \
-  GOFLAGS="-mod=mod -modcacherw" \
-  GOTOOLCHAIN=local \
-  CGO_ENABLED=0 \
-    go install -trimpath -ldflags "-s -w" "github.com/minio/minio@$MINIO_VERSION" \
-    || die "go install github.com/minio/minio@$MINIO_VERSION failed (see above)"
+  # The proxy sometimes resets a download mid-way; modules already fetched stay in the
+  # module cache, so a retry only fetches what is still missing.
+  local attempt attempts="${MINIO_INSTALL_ATTEMPTS:-5}"
+  for attempt in $(seq "$attempts"); do
+    if GOBIN="$TOOLS/bin" \
+      GOPATH="$TOOLS/go" \
+      GOCACHE="$TOOLS/go-build" \
+      GOFLAGS="-mod=mod -modcacherw" \
+      GOTOOLCHAIN=local \
+      CGO_ENABLED=0 \
+      go install -trimpath -ldflags "-s -w" "github.com/minio/minio@$MINIO_VERSION"; then
+      break
+    fi
+    [ "$attempt" -lt "$attempts" ] \
+      || die "go install github.com/minio/minio@$MINIO_VERSION failed $attempts times (see above)"
+    echo "minio.sh: go install failed (attempt $attempt of $attempts); retrying in $((attempt * 15))s" >&2
+    sleep $((attempt * 15))
+  done
   elapsed=$(( $(date +%s) - start ))
   [ -x "$BIN" ] || die "go install finished but $BIN is missing"
   echo "==> MinIO built in $((elapsed / 60))m$((elapsed % 60))s: $BIN"

@@ -82,6 +82,15 @@ def test_every_gold_table_readable_without_jvm(run):
         assert len(read_table(f"gold.{table}", root=run.root)) > 0, table
 
 
+def test_open_items_are_kept_apart_from_closed_ones(run):
+    items = read_table("gold.recon_items", root=run.root)
+    is_open = items.state.isin(["PARTIAL", "PENDING", "EXCEPTION"])
+    assert is_open.any() and (~is_open).any()
+    assert items[is_open]._closed_as_of.isna().all()
+    assert (items[~is_open]._closed_as_of.notna()).all()
+    assert (items[~is_open]._closed_as_of >= items[~is_open].business_date).all()
+
+
 def test_late_bank_line_moves_exception_to_matched(run):
     payout = "adyen:batch-1000:MerchantPayout"
 

@@ -183,10 +183,12 @@ def assign(pairs: DataFrame) -> DataFrame:
     with any other pair, so later rounds only see the contested pairs: at 1M events a
     day that is a few thousand pairs instead of re-joining a million every round.
     """
+    # each side's rank and count next to each other: the pairs are shuffled and sorted
+    # once per side instead of twice
     ranked = (
         pairs.withColumn("__l", F.row_number().over(_by_left()))
-        .withColumn("__r", F.row_number().over(_by_right()))
         .withColumn("__nl", F.count(F.lit(1)).over(Window.partitionBy("left_id")))
+        .withColumn("__r", F.row_number().over(_by_right()))
         .withColumn("__nr", F.count(F.lit(1)).over(Window.partitionBy("right_id")))
         .localCheckpoint()
     )

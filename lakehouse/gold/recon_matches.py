@@ -3,7 +3,9 @@
 Grain: one row per ``match_id``, a hash of the leg and its sorted member ids (the
 same pair always gets the same id). Status MATCHED, or PARTIAL with the break's
 reason. ``matched_as_of`` is the business day whose run made the match; matches
-made before the day being run are kept as they are (frozen).
+made before the day being run are kept as they are (frozen). Partitioned by
+``matched_as_of``: a day's run rewrites only its own partition and those of the
+matches a decision reopens, never the history.
 """
 
 from __future__ import annotations
@@ -47,5 +49,6 @@ SPEC = TableSpec(
     name="recon_matches",
     schema=SCHEMA,
     keys=("match_id",),
+    partition_by=("matched_as_of",),
     description="One row per match (match_id from its members): rule, amounts, difference.",
 )

@@ -47,6 +47,7 @@ from lakehouse.io import (
     RunContext,
     conform,
     delete_where,
+    ensure_table,
     history,
     is_delta_table,
     merge,
@@ -650,6 +651,9 @@ def reconcile(
     low = as_of - timedelta(days=settings.reconcile_window_days)
     marks = _watermarks(spark, settings)
     silver = _silver_window(spark, ctx, low, decisions.item_ids)
+    # tables written before their partitioning are upgraded before they are read
+    for spec in (recon_matches.SPEC, recon_items.SPEC):
+        ensure_table(spark, settings, spec)
     # Only matches made inside the window can hold window items (an item's business
     # date is never after the day it was matched), plus those a decision names: the
     # frozen set stays the size of the window however long the history is.
@@ -708,14 +712,15 @@ def reconcile(
         "matched_as_of", F.lit(as_of)
     )
 
-    unfrozen_ids = [r.match_id for r in thawed]
-    scope = f"t.matched_as_of >= DATE'{as_of.isoformat()}'"
-    if unfrozen_ids:
-        scope += " OR t.match_id IN ({})".format(", ".join(f"'{i}'" for i in unfrozen_ids))
-    # Today's matches can only collide with rows this run owns (made on or after D, or
-    # thawed): the MERGE reads those files only, skipped by matched_as_of statistics,
-    # instead of every match ever made.
-    owned_from = min([as_of, *(r.matched_as_of for r in thawed)])
+    # The run owns the matches made on or after D and the thawed ones. Both conditions
+    # name matched_as_of partitions, so the MERGE reads and rewrites those only.
+    today = f"t.matched_as_of >= DATE'{as_of.isoformat()}'"
+    scope, owned = today, today
+    if thawed:
+        days = ", ".join(sorted({f"DATE'{r.matched_as_of.isoformat()}'" for r in thawed}))
+        ids = ", ".join(f"'{r.match_id}'" for r in thawed)
+        scope += f" OR (t.matched_as_of IN ({days}) AND t.match_id IN ({ids}))"
+        owned += f" OR t.matched_as_of IN ({days})"
     merge(
         _run_columns(matches, ctx),
         settings,
@@ -723,7 +728,7 @@ def reconcile(
         ctx,
         step="reconcile",
         delete_scope=scope,
-        target_filter=f"t.matched_as_of >= DATE'{owned_from.isoformat()}'",
+        target_filter=owned,
     )
     if progress:
         progress("gold.recon_matches merged")
@@ -732,11 +737,17 @@ def reconcile(
     # Open items not restated today (older than the window, or members of a frozen
     # PARTIAL / REVERSED match) keep their state but age with the run's date.
     old_open = existing_items.where(
-        F.col("state").isin(*OPEN_STATES) & (F.col("business_date") <= F.lit(as_of))
+        recon_items.is_open()
+        & F.col("state").isin(*OPEN_STATES)
+        & (F.col("business_date") <= F.lit(as_of))
     ).join(items.select("leg", "item_id"), ["leg", "item_id"], "left_anti")
     old_open = recon_items.with_age(old_open, as_of, settings.aging_buckets)
-    source = conform(_run_columns(items, ctx), recon_items.SCHEMA).unionByName(
-        conform(_run_columns(old_open, ctx), recon_items.SCHEMA)
+    source = reduce(
+        DataFrame.unionByName,
+        [
+            conform(_run_columns(recon_items.with_closed_as_of(df, as_of), ctx), recon_items.SCHEMA)
+            for df in (items, old_open)
+        ],
     )
     merge(source, settings, recon_items.SPEC, ctx, step="reconcile")
     if progress:
@@ -752,7 +763,7 @@ def reconcile(
     # Exceptions and aging need whole rows of the open items only; the summary needs
     # three columns of every item in scope. Caching whole rows of all of them filled
     # the driver heap at 1M events a day.
-    current = snapshot.where(F.col("state").isin(*OPEN_STATES)).cache()
+    current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
     merge(
         _run_columns(recon_exceptions.transform(current), ctx),
         settings,

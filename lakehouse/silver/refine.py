@@ -36,6 +36,7 @@ from lakehouse.config import FeedSettings
 from lakehouse.io import (
     RunContext,
     TableSpec,
+    changed_condition,
     ensure_table,
     is_delta_table,
     merge,
@@ -259,6 +260,14 @@ def _quarantine(ctx: RunContext, table: SilverTable, bad: DataFrame) -> None:
     merge(out, ctx.settings, qspec, ctx, step="refine", update_when="false")
 
 
+def key_bounds(rows: DataFrame, key: str) -> tuple[object, object] | None:
+    """The least and greatest ``key`` of ``rows`` (None when there is none): the MERGE
+    skips every silver file whose keys lie outside, instead of joining with all of
+    history (``rows`` is the cached evaluation, so this is one cheap pass)."""
+    low, high = rows.agg(F.min(key), F.max(key)).first() or (None, None)
+    return None if low is None else (low, high)
+
+
 @dataclass(frozen=True)
 class RefineOutcome:
     rows: int
@@ -282,9 +291,15 @@ def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> Re
         if spec.name == bank_balances.SPEC.name:
             latest = _with_history_continuity(spark, ctx, latest)
         newer = " OR ".join(f"s.`{c}` > t.`{c}`" for c in spec.sequence_by)
-        changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in spec.business_columns)
+        changed = changed_condition(spec)
         merge(
-            latest, ctx.settings, spec, ctx, step="refine", update_when=f"({newer}) AND ({changed})"
+            latest,
+            ctx.settings,
+            spec,
+            ctx,
+            step="refine",
+            update_when=f"({newer}) AND ({changed})",
+            key_bounds=key_bounds(result.valid, spec.keys[0]),
         )
         dropped = any(
             result.failed_counts[e.name] for e in table.expectations if e.action == "drop"

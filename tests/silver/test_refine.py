@@ -78,3 +78,11 @@ def test_refine_reads_only_rows_ingested_since_its_watermark(spark, settings):
         .agg(F.sum("total_rows").alias("rows"))
     )
     assert {r.as_of: r.rows for r in checked.collect()} == {DAY1: 2, DAY2: 2}
+
+
+def test_key_bounds_are_the_least_and_greatest_key_or_none(spark) -> None:  # type: ignore[no-untyped-def]
+    from lakehouse.silver.refine import key_bounds
+
+    rows = spark.createDataFrame([("LE-2",), ("LE-10",), ("LE-3",)], "entry_id string")
+    assert key_bounds(rows, "entry_id") == ("LE-10", "LE-3")
+    assert key_bounds(rows.where("false"), "entry_id") is None

@@ -4,7 +4,8 @@ A parser is a pure function ``parse(data: bytes, path: str) -> ParsedFile``. It
 never touches Spark or the file system. It raises :class:`FileRejected` when the
 file as a whole cannot be accepted (not the format, truncated, control totals that
 do not tie) and puts single unparseable rows into ``ParsedFile.quarantine`` so that
-``rows read = len(rows) + len(quarantine)`` holds for every file.
+``rows_read = row_count + len(quarantine)`` holds for every file. A parser may
+deliver the accepted rows column-wise (``ParsedFile.table``) instead of as ``rows``.
 
 All values in ``ParsedRow.values`` are strings (or ``None``): bronze keeps what the
 file said; silver types it. Amounts are written as plain decimal strings in major
@@ -14,6 +15,8 @@ units with ``.`` as the separator (``"1234.50"``), dates as ISO ``YYYY-MM-DD``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import pyarrow as pa
 
 from lakehouse.errors import FileRejected
 
@@ -26,6 +29,7 @@ __all__ = [
     "ParsedFile",
     "ParsedRow",
     "QuarantinedRow",
+    "rows_schema",
 ]
 
 # Every bank statement format (BAI2, camt.053/054, MT940, NACHA) lands in bronze
@@ -174,7 +178,44 @@ class ParsedFile:
     currencies: list[str] = field(default_factory=list)
     totals: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The accepted rows column-wise (see ``rows_table``) when the parser built them so;
+    # then ``rows`` stays empty: a million ParsedRow objects cost more than the parse.
+    table: pa.Table | None = None
+
+    @property
+    def row_count(self) -> int:
+        return self.table.num_rows if self.table is not None else len(self.rows)
 
     @property
     def rows_read(self) -> int:
-        return len(self.rows) + len(self.quarantine)
+        return self.row_count + len(self.quarantine)
+
+    def rows_table(self) -> pa.Table:
+        """The accepted rows as Arrow: ``row_number`` (int32) then ``columns`` (strings)."""
+        if self.table is not None:
+            return self.table
+        schema = rows_schema(self.columns)
+        number = pa.array([row.row_number for row in self.rows], pa.int32())
+        values = [
+            pa.array([row.values.get(c) for row in self.rows], pa.string()) for c in self.columns
+        ]
+        return pa.Table.from_arrays([number, *values], schema=schema)
+
+    def records(self) -> list[ParsedRow]:
+        """The accepted rows one by one, whichever way the parser built them."""
+        if self.table is None:
+            return self.rows
+        numbers = self.table.column("row_number").to_pylist()
+        columns = {c: self.table.column(c).to_pylist() for c in self.columns}
+        return [
+            ParsedRow(number, {c: columns[c][i] for c in self.columns})
+            for i, number in enumerate(numbers)
+        ]
+
+
+def rows_schema(columns: tuple[str, ...]) -> pa.Schema:
+    """Schema of ``ParsedFile.rows_table``."""
+    return pa.schema(
+        [pa.field("row_number", pa.int32(), nullable=False)]
+        + [pa.field(c, pa.string()) for c in columns]
+    )

@@ -17,15 +17,26 @@ Guarantees of :func:`parse`:
   normalised to a plain decimal string (``+5`` -> ``5``, ``-0.00`` -> ``0.00``).
 * ``totals`` holds the signed sum of ``amount`` per currency (``amount:EUR``), computed
   with Decimal.
+
+A well-formed export (UTF-8, the exact header, every row complete and already in the
+form bronze keeps) is parsed column-wise with pyarrow into ``ParsedFile.table``: a
+million rows in about 4 s instead of 17. Anything else (a bad row, padding, blank
+lines, another encoding) takes the row-by-row parser, which decides and explains.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal, localcontext
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from lakehouse.bronze.formats.base import (
     LEDGER_COLUMNS,
@@ -33,8 +44,10 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    rows_schema,
 )
 from lakehouse.bronze.formats.partner_csv import (
+    MAX_AMOUNT_DIGITS,
     MONEY_CONTEXT,
     RowError,
     fit_record,
@@ -70,6 +83,11 @@ def parse(data: bytes, path: str) -> ParsedFile:
 
 
 def _parse(data: bytes) -> ParsedFile:
+    return parse_columnar(data) or parse_row_by_row(data)
+
+
+def parse_row_by_row(data: bytes) -> ParsedFile:
+    """The reference parser: every row checked and explained one by one."""
     table = read_csv(data)
     index, header_warnings = _column_index(table.header)
     parsed = ParsedFile(format=FORMAT, columns=LEDGER_COLUMNS, entries=len(table.records))
@@ -150,8 +168,149 @@ def _totals(rows: Sequence[ParsedRow]) -> dict[str, str]:
 
 def _duplicate_ids(rows: Sequence[ParsedRow]) -> list[str]:
     counts = Counter(row.values["entry_id"] for row in rows)
-    repeated = sorted(str(entry) for entry, count in counts.items() if count > 1)
+    return _repeated_warning(sorted(str(entry) for entry, count in counts.items() if count > 1))
+
+
+def _repeated_warning(repeated: list[str]) -> list[str]:
     if not repeated:
         return []
     shown = ", ".join(repeated[:5]) + (" ..." if len(repeated) > 5 else "")
     return [f"{len(repeated)} entry_id values appear more than once: {shown}"]
+
+
+# ------------------------------------------------------------------- column-wise parse
+# Each pattern accepts a subset of what the row parser accepts unchanged, so a file
+# whose every cell matches gives the same ParsedFile either way.
+_PADDED = r"^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]|[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]$"
+_CANONICAL_AMOUNT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
+_NEGATIVE_ZERO = r"^-0(\.0+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TIMESTAMP = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$"
+)
+
+
+def parse_columnar(data: bytes) -> ParsedFile | None:
+    """The file parsed column-wise, or None when it needs ``parse_row_by_row``.
+
+    When it returns a ParsedFile, ``parse_row_by_row`` returns the same rows, totals,
+    currencies and warnings (tested on random files).
+    """
+    header = _plain_header(data)
+    if header is None:
+        return None
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=list(header)),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, ValueError):
+        return None  # ragged rows, bad UTF-8, ...: the row parser says which
+    if table.num_rows == 0 or _line_count(data) != table.num_rows + 1:
+        return None  # blank lines or values spanning lines: the row parser numbers them
+    columns = {normalise_header(name): table.column(name).combine_chunks() for name in header}
+    if not all(_clean(column) for column in columns.values()):
+        return None
+    if not _well_formed(columns):
+        return None
+    blank = pa.scalar(None, pa.string())
+    values = {c: pc.if_else(pc.equal(array, ""), blank, array) for c, array in columns.items()}
+    numbers = pa.array(range(1, table.num_rows + 1), pa.int32())
+    rows = pa.Table.from_arrays(
+        [numbers, *(values[c] for c in LEDGER_COLUMNS)], schema=rows_schema(LEDGER_COLUMNS)
+    )
+    parsed = ParsedFile(format=FORMAT, columns=LEDGER_COLUMNS, entries=rows.num_rows, table=rows)
+    parsed.currencies = sorted(pc.unique(values["currency"]).to_pylist())
+    parsed.totals = _columnar_totals(rows)
+    parsed.warnings = _columnar_duplicates(rows)
+    return parsed
+
+
+def _plain_header(data: bytes) -> tuple[str, ...] | None:
+    """The header when it names exactly the ledger columns once each (no BOM, UTF-8)."""
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = first_line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    try:
+        header = tuple(next(csv.reader([text]), []))
+    except csv.Error:  # a lone carriage return, say: the row parser explains it
+        return None
+    names = [normalise_header(name) for name in header]
+    if text.startswith("\ufeff") or sorted(names) != sorted(LEDGER_COLUMNS):
+        return None
+    return header
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _clean(column: pa.Array) -> bool:
+    """No cell has white space around it (the row parser would trim it)."""
+    return not pc.any(pc.match_substring_regex(column, _PADDED)).as_py()
+
+
+def _matches_all(column: pa.Array, pattern: str) -> bool:
+    return bool(pc.all(pc.match_substring_regex(column, pattern)).as_py())
+
+
+def _well_formed(by_name: dict[str, pa.Array]) -> bool:
+    """Every required value present and every checked one in the form bronze keeps
+    (``by_name``: the columns by their ledger name)."""
+    if any(pc.any(pc.equal(by_name[c], "")).as_py() for c in REQUIRED_VALUES):
+        return False
+    amount = by_name["amount"]
+    if not _matches_all(amount, _CANONICAL_AMOUNT):
+        return False
+    if pc.max(pc.utf8_length(amount)).as_py() > MAX_AMOUNT_DIGITS:
+        return False  # the row parser refuses more digits than any real amount has
+    if pc.any(pc.match_substring_regex(amount, _NEGATIVE_ZERO)).as_py():
+        return False
+    effective = by_name["effective_date"]
+    if not _matches_all(effective, _DATE) or not _real_dates(effective):
+        return False
+    created = by_name["created_at"]
+    return _matches_all(created, _TIMESTAMP) and _real_dates(
+        pc.utf8_slice_codeunits(created, 0, 10)
+    )
+
+
+def _real_dates(texts: pa.Array) -> bool:
+    """Every ``YYYY-MM-DD`` names a calendar day (checked once per distinct text)."""
+    try:
+        for text in pc.unique(texts).to_pylist():
+            date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _columnar_totals(rows: pa.Table) -> dict[str, str]:
+    # Decimal sum over distinct (currency, amount) pairs: exact, and the pairs are few.
+    pairs = rows.group_by(["currency", "amount"]).aggregate([("row_number", "count")])
+    sums: dict[str, Decimal] = {}
+    with localcontext(MONEY_CONTEXT):
+        for currency, amount, times in zip(
+            pairs.column("currency").to_pylist(),
+            pairs.column("amount").to_pylist(),
+            pairs.column("row_number_count").to_pylist(),
+            strict=True,
+        ):
+            key = f"amount:{currency}"
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(amount) * times
+    return {key: format_decimal(total) for key, total in sorted(sums.items())}
+
+
+def _columnar_duplicates(rows: pa.Table) -> list[str]:
+    counts = rows.group_by("entry_id").aggregate([("row_number", "count")])
+    repeated = counts.filter(pc.greater(counts.column("row_number_count"), 1))
+    return _repeated_warning(sorted(repeated.column("entry_id").to_pylist()))

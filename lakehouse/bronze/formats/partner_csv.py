@@ -96,7 +96,7 @@ CONTROL_NONE = "none"
 _CONTROLS = (CONTROL_GROSS_MINUS_FEES, CONTROL_NONE)
 _DECIMAL_SEPARATORS = (".", ",", "auto")
 _FIELDS = tuple(column for column in PARTNER_COLUMNS if column != "raw")
-_MAX_DIGITS = 24  # more digits than any real amount: refuse rather than round
+MAX_AMOUNT_DIGITS = 24  # more digits than any real amount: refuse rather than round
 
 # Wide enough for every sum of <= 24-digit amounts; Inexact traps any silent rounding.
 MONEY_CONTEXT = Context(prec=100, traps=[InvalidOperation, Inexact, Overflow, DivisionByZero])
@@ -264,8 +264,8 @@ def parse_decimal(value: str, decimal: str = ".", *, grouping: bool = True) -> D
     text = _compact(value)
     if not _decimal_pattern(decimal, grouping).fullmatch(text):
         raise ValueError(f"{value!r} is not a decimal number")
-    if sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
-        raise ValueError(f"{value!r} has more than {_MAX_DIGITS} digits")
+    if sum(ch.isdigit() for ch in text) > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"{value!r} has more than {MAX_AMOUNT_DIGITS} digits")
     thousands = "," if decimal == "." else "."
     return Decimal(text.replace(thousands, "").replace(decimal, "."))
 
