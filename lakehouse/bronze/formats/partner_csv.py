@@ -56,12 +56,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from lakehouse.bronze.formats.base import (
     PARTNER_COLUMNS,
     FileRejected,
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    rows_schema,
 )
 from lakehouse.errors import ConfigError
 
@@ -148,7 +152,8 @@ def normalise_header(name: str) -> str:
 
 
 def _is_blank(fields: Sequence[str]) -> bool:
-    return all(not value.strip() for value in fields)
+    # every value white space <=> all of them joined are (one C call instead of a loop)
+    return not "".join(fields).strip()
 
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
@@ -279,9 +284,14 @@ def format_decimal(value: Decimal) -> str:
 
 def detect_decimal_separator(cells: Iterable[str]) -> tuple[str, list[str]]:
     """The decimal separator most amount cells use ('.' when undecidable) and warnings."""
+    return _separator_of(Counter(cells))
+
+
+def _separator_of(cells: Counter[str]) -> tuple[str, list[str]]:
+    """``detect_decimal_separator`` of the cells counted by ``cells``."""
     votes: Counter[str] = Counter()
     # vote once per distinct text, weighted by how often it occurs
-    for cell, times in Counter(cells).items():
+    for cell, times in cells.items():
         vote = _separator_vote(_compact(cell))
         if vote:
             votes[vote] += times
@@ -922,18 +932,35 @@ def _check_batch_sum(batch: str | None, currency: str | None, rows: Sequence[_Ro
 # ---------------------------------------------------------------------------------- parse
 
 
-def parse_with_layout(data: bytes, path: str, layout: CsvLayout) -> ParsedFile:
-    """Parse one partner report with ``layout`` (see the module docstring for guarantees)."""
+def parse_with_layout(
+    data: bytes, path: str, layout: CsvLayout, *, column_wise: bool = True
+) -> ParsedFile:
+    """Parse one partner report with ``layout`` (see the module docstring for guarantees).
+
+    A clean file is parsed column by column into ``ParsedFile.table``; ``column_wise=False``
+    forces the row parser (the reference the column-wise result is tested against).
+    """
     try:
-        return _parse(data, layout)
+        return _parse(data, layout, column_wise)
     except FileRejected as exc:
         raise FileRejected(exc.reason, path=path) from None
 
 
-def _parse(data: bytes, layout: CsvLayout) -> ParsedFile:
+def _parse(data: bytes, layout: CsvLayout, column_wise: bool) -> ParsedFile:
     table = read_csv(data, layout.delimiter)
     bound = _bind(layout, table.header)
-    decimal, decimal_warnings = _file_decimal(table, bound, layout)
+    cells = _cells(table, bound.width) if column_wise else None
+    decimal, decimal_warnings = _file_decimal(table, bound, layout, cells)
+    warnings = [*table.warnings, *_unknown_headers(layout, table.header), *decimal_warnings]
+    columns = (
+        None
+        if cells is None
+        else parse_columns(
+            table, cells, bound, layout, decimal, plain=not _ESCAPED_BYTES.search(data)
+        )
+    )
+    if columns is not None:
+        return _columns_result(layout, table, columns, warnings)
     rows: list[_Row] = []
     quarantine: list[QuarantinedRow] = []
     for record in table.records:
@@ -947,21 +974,26 @@ def _parse(data: bytes, layout: CsvLayout) -> ParsedFile:
             rows.append(row)
     _check_ties(rows, layout)
     batch_warnings = _check_batches(rows, layout, len(quarantine))
-    warnings = [*table.warnings, *_unknown_headers(layout, table.header), *decimal_warnings]
     return _result(layout, table, rows, quarantine, [*warnings, *batch_warnings])
 
 
-def _file_decimal(table: CsvTable, bound: _Bound, layout: CsvLayout) -> tuple[str, list[str]]:
+def _file_decimal(
+    table: CsvTable, bound: _Bound, layout: CsvLayout, cells: Sequence[tuple[str, ...]] | None
+) -> tuple[str, list[str]]:
     if layout.decimal_separator != "auto":
         return layout.decimal_separator, []
     positions = bound.amount_columns()
-    cells = (
+    if cells is not None:
+        counts: Counter[str] = Counter()
+        for position in positions:
+            counts.update(cells[position])
+        return _separator_of(counts)
+    return detect_decimal_separator(
         record.fields[position]
         for record in table.records
         for position in positions
         if position < len(record.fields)
     )
-    return detect_decimal_separator(cells)
 
 
 def _unknown_headers(layout: CsvLayout, header: Sequence[str]) -> list[str]:
@@ -1025,5 +1057,248 @@ def _totals(rows: Iterable[_Row]) -> dict[str, str]:
                 amount = row.amounts.get(amount_field)
                 if amount is not None:
                     key = f"{kind}:{row.values.get(currency_field) or '-'}"
+                    sums[key] = sums.get(key, Decimal(0)) + amount
+    return {key: format_decimal(total) for key, total in sorted(sums.items())}
+
+
+# ----------------------------------------------------------------------- column-wise parse
+# Row by row, a 367k-row Adyen report took 18 s in per-row dicts, Decimal contexts and
+# json.dumps. Column by column the same checks and the same Decimal arithmetic run in
+# tight loops over each distinct text, and ``raw`` is joined by Arrow. A file with any
+# row the row parser would quarantine, or that it would reject, goes to the row
+# parser, which words the reason: the column-wise result is only ever a clean file's.
+
+# json.dumps(ensure_ascii=False) escapes exactly these characters
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'
+# Line ends aside, the same bytes in the file: without them no cell needs escaping (a
+# cell holds a line end only inside quotes).
+_ESCAPED_BYTES = re.compile(rb'[\x00-\x09\x0b\x0c\x0e-\x1f"\\]')
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """A clean file column by column: texts and amounts as the row parser makes them."""
+
+    numbers: list[int]
+    values: dict[str, list[str | None]]
+    amounts: dict[str, list[Decimal | None]]
+    accounts: list[str]
+    raw: pa.Array
+
+
+def _cells(table: CsvTable, width: int) -> list[tuple[str, ...]] | None:
+    """The data rows column by column, or None when a row is short or has extra values
+    (the row parser quarantines it)."""
+    fields = [record.fields for record in table.records]
+    if not fields:
+        return None
+    if any(len(row) != width for row in fields):
+        if any(len(row) < width or not _is_blank(row[width:]) for row in fields):
+            return None
+        fields = [row[:width] for row in fields]
+    return list(zip(*fields, strict=True))
+
+
+def parse_columns(
+    table: CsvTable,
+    cells: Sequence[tuple[str, ...]],
+    bound: _Bound,
+    layout: CsvLayout,
+    decimal: str,
+    plain: bool,
+) -> _Columns | None:
+    """``table`` parsed from its ``cells`` (column by column), or None when a row needs
+    the row parser. ``plain``: the file holds no character JSON escapes.
+
+    When it returns columns, the row parser accepts every row with the same values,
+    amounts and accounts, and the file passes its controls (tested on random files).
+    """
+    records = table.records
+    amounts = _column_amounts(cells, bound, decimal)
+    if amounts is None:
+        return None
+    values = _column_values(cells, bound, amounts, len(records))
+    if any(None in values[field] for field in layout.required_values if field in values):
+        return None
+    if not _columns_pass_controls(values, amounts, layout):
+        return None
+    return _Columns(
+        numbers=[record.number for record in records],
+        values=values,
+        amounts=amounts,
+        accounts=_column_accounts(cells, bound),
+        raw=_raw_json(cells, bound.keys, plain),
+    )
+
+
+def _column_amounts(
+    cells: Sequence[tuple[str, ...]], bound: _Bound, decimal: str
+) -> dict[str, list[Decimal | None]] | None:
+    by_position: dict[int, list[Decimal | None]] = {}
+    for position in set(bound.amount_columns()):
+        column = cells[position]
+        known: dict[str, Decimal | None] = {}
+        for text in set(column):
+            try:
+                known[text] = parse_decimal(text, decimal) if text.strip() else None
+            except ValueError:
+                return None
+        by_position[position] = [known[text] for text in column]
+    amounts = {field: by_position[position] for field, position in bound.columns.items()}
+    with localcontext(MONEY_CONTEXT):
+        for field, (credit_at, debit_at) in bound.credit_debit.items():
+            pairs = zip(by_position[credit_at], by_position[debit_at], strict=True)
+            amounts[field] = [_credit_minus_debit(credit, debit) for credit, debit in pairs]
+        for field, parts in bound.sums.items():
+            rows = zip(*(amounts[part] for part in parts), strict=True)
+            amounts[field] = [_sum_present(row) for row in rows]
+    return amounts
+
+
+def _sum_present(values: Iterable[Decimal | None]) -> Decimal | None:
+    present = [value for value in values if value is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _column_values(
+    cells: Sequence[tuple[str, ...]],
+    bound: _Bound,
+    amounts: Mapping[str, list[Decimal | None]],
+    size: int,
+) -> dict[str, list[str | None]]:
+    values: dict[str, list[str | None]] = {field: [None] * size for field in _FIELDS}
+    for field, constant in bound.implied.items():
+        values[field] = [constant] * size
+    for field, position in bound.texts.items():
+        values[field] = [text.strip() or None for text in cells[position]]
+    dates = {text: _date_part(text) for text in set(values["value_date"])}
+    values["value_date"] = [dates[text] for text in values["value_date"]]
+    for field, column in amounts.items():
+        values[field] = [None if amount is None else format_decimal(amount) for amount in column]
+    return values
+
+
+def _date_part(text: str | None) -> str | None:
+    match = _ISO_DATE_PREFIX.fullmatch(text) if text is not None else None
+    return match.group(1) if match else text
+
+
+def _columns_pass_controls(
+    values: Mapping[str, list[str | None]],
+    amounts: Mapping[str, list[Decimal | None]],
+    layout: CsvLayout,
+) -> bool:
+    """The checks of ``_check_fx_rate``, ``_check_ties`` and ``_check_batches``."""
+    size = len(values["record_type"])
+    missing: list[Decimal | None] = [None] * size
+    gross = amounts.get("gross_amount", missing)
+    net = amounts.get("net_amount", missing)
+    fees = amounts.get("fee_amount", missing)
+    rates = amounts.get("exchange_rate", missing)
+    currencies = zip(values["gross_currency"], values["net_currency"], strict=True)
+    differ = [g is not None and n is not None and g.upper() != n.upper() for g, n in currencies]
+    with localcontext(MONEY_CONTEXT):
+        for i in range(size):
+            rate = rates[i]
+            if differ[i] and gross[i] is not None and (rate is None or rate <= 0):
+                return False  # quarantined row by row
+        if layout.control == CONTROL_GROSS_MINUS_FEES:
+            for i in range(size):
+                row_gross, row_net = gross[i], net[i]
+                if row_gross is None or row_net is None:
+                    continue
+                fee = fees[i] or Decimal(0)
+                if differ[i]:
+                    rate = rates[i]
+                    assert rate is not None
+                    if abs(row_gross * rate - fee - row_net) > layout.fx_tolerance:
+                        return False
+                elif abs(row_gross - fee - row_net) > layout.row_tolerance:
+                    return False
+        return _batches_net_to_zero(values, net, layout)
+
+
+def _batches_net_to_zero(
+    values: Mapping[str, list[str | None]], net: Sequence[Decimal | None], layout: CsvLayout
+) -> bool:
+    payout_types = {name.casefold() for name in layout.payout_types}
+    if not payout_types:
+        return True
+    totals: dict[tuple[str | None, str | None], Decimal] = {}
+    paid_out: set[tuple[str | None, str | None]] = set()
+    keys = zip(values["batch_id"], values["net_currency"], strict=True)
+    for key, record_type, amount in zip(keys, values["record_type"], net, strict=True):
+        totals[key] = totals.get(key, Decimal(0)) + (amount or Decimal(0))
+        if (record_type or "").casefold() in payout_types:
+            paid_out.add(key)
+    return all(totals[key] == 0 for key in paid_out)
+
+
+def _column_accounts(cells: Sequence[tuple[str, ...]], bound: _Bound) -> list[str]:
+    if not bound.accounts:
+        return []
+    rows = zip(*(cells[position] for position in bound.accounts), strict=True)
+    return list(dict.fromkeys(text.strip() for row in rows for text in row if text.strip()))
+
+
+def _raw_json(cells: Sequence[tuple[str, ...]], keys: Sequence[str], plain: bool) -> pa.Array:
+    """``json.dumps({key: cell}, ensure_ascii=False)`` of every row, joined by Arrow
+    (``plain``: no cell holds a character JSON escapes)."""
+    pieces: list[pa.Array | str] = []
+    for number, (key, column) in enumerate(zip(keys, cells, strict=True)):
+        prefix = ("{" if number == 0 else ", ") + json.dumps(key, ensure_ascii=False) + ": "
+        array = pa.array(column, pa.string())
+        if not plain and pc.any(pc.match_substring_regex(array, _JSON_ESCAPED)).as_py():
+            escaped = [json.dumps(text, ensure_ascii=False) for text in column]
+            pieces += [prefix, pa.array(escaped, pa.string())]
+        else:
+            pieces += [prefix + '"', array, '"']
+    pieces.append("}")
+    return pc.binary_join_element_wise(*pieces, "")
+
+
+def _columns_result(
+    layout: CsvLayout, table: CsvTable, columns: _Columns, warnings: list[str]
+) -> ParsedFile:
+    values = columns.values
+    arrays = [pa.array(columns.numbers, pa.int32())]
+    arrays += [pa.array(values[field], pa.string()) for field in _FIELDS]
+    rows = pa.Table.from_arrays([*arrays, columns.raw], schema=rows_schema(PARTNER_COLUMNS))
+    currencies = {
+        currency
+        for field in ("gross_currency", "net_currency")
+        for currency in values[field]
+        if currency is not None
+    }
+    return ParsedFile(
+        format=layout.name,
+        columns=PARTNER_COLUMNS,
+        entries=len(table.records),
+        accounts=columns.accounts,
+        currencies=sorted(currencies),
+        totals=_column_totals(values, columns.amounts),
+        warnings=warnings,
+        table=rows,
+    )
+
+
+def _column_totals(
+    values: Mapping[str, list[str | None]], amounts: Mapping[str, list[Decimal | None]]
+) -> dict[str, str]:
+    """``_totals`` of the same rows."""
+    sums: dict[str, Decimal] = {}
+    kinds = (
+        ("gross", "gross_amount", "gross_currency"),
+        ("fee", "fee_amount", "net_currency"),
+        ("net", "net_amount", "net_currency"),
+    )
+    with localcontext(MONEY_CONTEXT):
+        for kind, amount_field, currency_field in kinds:
+            if amount_field not in amounts:
+                continue
+            pairs = zip(amounts[amount_field], values[currency_field], strict=True)
+            for amount, currency in pairs:
+                if amount is not None:
+                    key = f"{kind}:{currency or '-'}"
                     sums[key] = sums.get(key, Decimal(0)) + amount
     return {key: format_decimal(total) for key, total in sorted(sums.items())}
