@@ -1043,22 +1043,21 @@ def _currencies(rows: Iterable[_Row]) -> set[str]:
     return found
 
 
-def _totals(rows: Iterable[_Row]) -> dict[str, str]:
+# (kind, amount field, currency field) of ParsedFile.totals
+_TOTAL_KINDS = (
+    ("gross", "gross_amount", "gross_currency"),
+    ("fee", "fee_amount", "net_currency"),
+    ("net", "net_amount", "net_currency"),
+)
+_TOTAL_AMOUNTS = tuple(amount for _, amount, _ in _TOTAL_KINDS)
+_TOTAL_CURRENCIES = ("gross_currency", "net_currency")
+
+
+def _totals(rows: Sequence[_Row]) -> dict[str, str]:
     """Sums per kind and currency: ``gross:USD``, ``fee:EUR``, ``net:EUR``."""
-    sums: dict[str, Decimal] = {}
-    kinds = (
-        ("gross", "gross_amount", "gross_currency"),
-        ("fee", "fee_amount", "net_currency"),
-        ("net", "net_amount", "net_currency"),
-    )
-    with localcontext(MONEY_CONTEXT):
-        for row in rows:
-            for kind, amount_field, currency_field in kinds:
-                amount = row.amounts.get(amount_field)
-                if amount is not None:
-                    key = f"{kind}:{row.values.get(currency_field) or '-'}"
-                    sums[key] = sums.get(key, Decimal(0)) + amount
-    return {key: format_decimal(total) for key, total in sorted(sums.items())}
+    values = {field: [row.values.get(field) for row in rows] for field in _TOTAL_CURRENCIES}
+    amounts = {field: [row.amounts.get(field) for row in rows] for field in _TOTAL_AMOUNTS}
+    return _column_totals(values, amounts)
 
 
 # ----------------------------------------------------------------------- column-wise parse
@@ -1285,15 +1284,10 @@ def _columns_result(
 def _column_totals(
     values: Mapping[str, list[str | None]], amounts: Mapping[str, list[Decimal | None]]
 ) -> dict[str, str]:
-    """``_totals`` of the same rows."""
+    """``_totals`` of the rows given column by column."""
     sums: dict[str, Decimal] = {}
-    kinds = (
-        ("gross", "gross_amount", "gross_currency"),
-        ("fee", "fee_amount", "net_currency"),
-        ("net", "net_amount", "net_currency"),
-    )
     with localcontext(MONEY_CONTEXT):
-        for kind, amount_field, currency_field in kinds:
+        for kind, amount_field, currency_field in _TOTAL_KINDS:
             if amount_field not in amounts:
                 continue
             pairs = zip(amounts[amount_field], values[currency_field], strict=True)
