@@ -118,12 +118,18 @@ def _silver_window(
     frames = {}
     for name, (spec, key) in SILVER_KEYS.items():
         df = read(spark, ctx.settings, spec).where(F.col("_arrival_date") <= F.lit(ctx.as_of))
-        in_window = F.col("business_date").between(F.lit(low), F.lit(ctx.as_of))
-        if decided_ids:
-            in_window = in_window | F.col(key).isin(*sorted(decided_ids))
+        in_window = F.coalesce(
+            F.col("business_date").between(F.lit(low), F.lit(ctx.as_of)), F.lit(False)
+        )
         # not cached: each leg reads only its item columns once (localCheckpoint), and
         # caching whole silver rows filled the driver heap at 1M events a day
         frames[name] = df.where(in_window)
+        if decided_ids:
+            # Two reads, not one "window OR decided key" filter: a disjunction with a
+            # non-partition column prunes no business_date partition, so every decision
+            # would make each run read all of silver's history.
+            decided = df.where(~in_window & F.col(key).isin(*sorted(decided_ids)))
+            frames[name] = frames[name].unionByName(decided)
     return frames
 
 
