@@ -11,6 +11,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse.bronze.formats.base import BANK_COLUMNS, LEDGER_COLUMNS, PARTNER_COLUMNS
 from lakehouse.bronze.tables import LINEAGE_FIELDS
 from lakehouse.gold.items import ITEM_COLUMNS
+from lakehouse.silver import ledger_entries
 
 LINEAGE_DEFAULTS: dict[str, Any] = {
     "_source": "test",
@@ -126,4 +127,22 @@ def leg_items(spark: SparkSession, *rows: dict[str, Any]) -> DataFrame:
         "business_date date, amount decimal(18,2), currency string, reference string, "
         "text string, fee decimal(18,2), net decimal(18,2)"
     )
+    return spark.createDataFrame(data, schema)
+
+
+def silver_ledger_entries(spark: SparkSession, *rows: dict[str, Any]) -> DataFrame:
+    """``silver.ledger_entries`` rows from partial rows (an EUR 10.00 repayment by default;
+    ``_arrival_date`` follows ``business_date`` unless given)."""
+    defaults: dict[str, Any] = {
+        **LINEAGE_DEFAULTS,
+        "event_type": "repayment",
+        "amount": Decimal("10.00"),
+        "currency": "EUR",
+        "business_date": ITEM_DATE,
+    }
+    schema = ledger_entries.SCHEMA
+    data = []
+    for row in rows:
+        values = {**defaults, "_arrival_date": row.get("business_date", ITEM_DATE), **row}
+        data.append(tuple(values.get(f.name) for f in schema.fields))
     return spark.createDataFrame(data, schema)

@@ -4,7 +4,6 @@ from it instead of re-reading the whole window."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from pyspark.sql import Row
@@ -17,7 +16,7 @@ from lakehouse.gold.rules import load_legs
 from lakehouse.io import merge
 from lakehouse.pipeline import context
 from lakehouse.silver import ledger_entries
-from tests.builders import leg_items
+from tests.builders import leg_items, silver_ledger_entries
 
 DAY = date(2026, 11, 2)
 MARK = datetime(2026, 11, 2, 6, 0)
@@ -80,22 +79,9 @@ def test_a_close_past_retention_is_not_a_start(spark, settings):
 
 def test_a_restated_silver_row_makes_the_next_day_reread_the_window(spark, settings):
     _close(spark, settings, DAY, "rules-1")
-    values = {
-        "entry_id": "LE-1",
-        "event_type": "repayment",
-        "amount": Decimal("10.00"),
-        "currency": "EUR",
-        "business_date": DAY,
-        "_arrival_date": DAY,
-        "_ingested_at": MARK,
-        "_source": "ledger",
-        "_file_path": "ledger/day.csv",
-        "_file_sha256": "0" * 64,
-        "_row_number": 1,
-        "_run_id": "refine",
-    }
-    schema = ledger_entries.SCHEMA
-    entries = spark.createDataFrame([tuple(values.get(f.name) for f in schema.fields)], schema)
+    entries = silver_ledger_entries(
+        spark, {"entry_id": "LE-1", "business_date": DAY, "_ingested_at": MARK}
+    )
     ctx = context(settings, DAY + timedelta(days=1), run_id="refine")
     merge(entries, settings, ledger_entries.SPEC, ctx, step="refine")  # an insert: still valid
     assert previous_close(spark, settings, DAY + timedelta(days=1), "rules-1")[0] is not None

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 
 from lakehouse.gold.reconcile import _silver_window
 from lakehouse.io import merge
 from lakehouse.pipeline import context
 from lakehouse.silver import ledger_entries
+from tests.builders import silver_ledger_entries
 
 DAY = date(2026, 11, 20)
 LOW = DAY - timedelta(days=21)
-
-
-def _entry(entry_id: str, business_date: date) -> tuple[object, ...]:
-    values = {
-        "entry_id": entry_id,
-        "event_type": "repayment",
-        "amount": Decimal("10.00"),
-        "currency": "EUR",
-        "business_date": business_date,
-        "_arrival_date": business_date,
-        "_ingested_at": datetime(2026, 11, 1, 6, 0),
-        "_source": "ledger",
-        "_file_path": "ledger/day.csv",
-        "_file_sha256": "0" * 64,
-        "_row_number": 1,
-        "_run_id": "refine",
-    }
-    return tuple(values.get(f.name) for f in ledger_entries.SCHEMA.fields)
 
 
 def _scans(plan: str) -> list[str]:
@@ -37,14 +19,14 @@ def _scans(plan: str) -> list[str]:
 
 
 def test_window_is_read_by_partition_and_decided_items_by_key(spark, settings):
-    rows = [
-        _entry("LE-old-decided", LOW - timedelta(days=30)),
-        _entry("LE-old", LOW - timedelta(days=30)),
-        _entry("LE-edge", LOW),
-        _entry("LE-today", DAY),
-        _entry("LE-tomorrow", DAY + timedelta(days=1)),
-    ]
-    entries = spark.createDataFrame(rows, ledger_entries.SCHEMA)
+    entries = silver_ledger_entries(
+        spark,
+        {"entry_id": "LE-old-decided", "business_date": LOW - timedelta(days=30)},
+        {"entry_id": "LE-old", "business_date": LOW - timedelta(days=30)},
+        {"entry_id": "LE-edge", "business_date": LOW},
+        {"entry_id": "LE-today", "business_date": DAY},
+        {"entry_id": "LE-tomorrow", "business_date": DAY + timedelta(days=1)},
+    )
     ctx = context(settings, DAY, run_id="reconcile")
     merge(entries, settings, ledger_entries.SPEC, ctx, step="refine")
 

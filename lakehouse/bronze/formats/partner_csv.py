@@ -802,8 +802,7 @@ def _row_amounts(fields: Sequence[str], bound: _Bound, decimal: str) -> dict[str
         credit, debit = cell(credit_at), cell(debit_at)
         amounts[field] = _credit_minus_debit(credit, debit)
     for field, parts in bound.sums.items():
-        present = [value for value in (amounts[part] for part in parts) if value is not None]
-        amounts[field] = sum(present, Decimal(0)) if present else None
+        amounts[field] = _sum_present(amounts[part] for part in parts)
     return amounts
 
 
