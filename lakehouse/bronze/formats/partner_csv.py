@@ -842,21 +842,42 @@ def _parse_row(record: CsvRecord, bound: _Bound, layout: CsvLayout, decimal: str
 # ------------------------------------------------------------------------------- controls
 
 
+def _cross_currency(gross_currency: str | None, net_currency: str | None) -> bool:
+    return (
+        gross_currency is not None
+        and net_currency is not None
+        and gross_currency.upper() != net_currency.upper()
+    )
+
+
 def _currencies_differ(row: _Row) -> bool:
-    gross, net = row.values["gross_currency"], row.values["net_currency"]
-    return gross is not None and net is not None and gross.upper() != net.upper()
+    return _cross_currency(row.values["gross_currency"], row.values["net_currency"])
+
+
+def _lacks_fx_rate(cross: bool, gross: Decimal | None, rate: Decimal | None) -> bool:
+    """A cross-currency row with a gross amount but no positive exchange rate."""
+    return cross and gross is not None and (rate is None or rate <= 0)
 
 
 def _check_fx_rate(row: _Row) -> None:
     """RowError when a cross-currency row has no usable exchange rate."""
-    if not _currencies_differ(row) or row.amounts.get("gross_amount") is None:
-        return
-    rate = row.amounts.get("exchange_rate")
-    if rate is None or rate <= 0:
+    if _lacks_fx_rate(
+        _currencies_differ(row), row.amounts.get("gross_amount"), row.amounts.get("exchange_rate")
+    ):
         raise RowError(
             f"gross currency {row.values['gross_currency']} differs from net currency "
             f"{row.values['net_currency']} and there is no positive exchange rate"
         )
+
+
+def _ties(
+    gross: Decimal, fees: Decimal, net: Decimal, rate: Decimal | None, layout: CsvLayout
+) -> bool:
+    """gross - fees = net within the row tolerance, or, with a ``rate`` (currencies
+    differ), gross x rate - fees = net within the FX tolerance."""
+    if rate is not None:
+        return abs(gross * rate - fees - net) <= layout.fx_tolerance
+    return abs(gross - fees - net) <= layout.row_tolerance
 
 
 def _tie_violation(row: _Row, layout: CsvLayout) -> str | None:
@@ -865,22 +886,20 @@ def _tie_violation(row: _Row, layout: CsvLayout) -> str | None:
     if gross is None or net is None:
         return None
     fees = row.amounts.get("fee_amount") or Decimal(0)
+    cross = _currencies_differ(row)
+    rate = row.amounts.get("exchange_rate") if cross else None
+    assert rate is not None or not cross  # guaranteed by _check_fx_rate
+    if _ties(gross, fees, net, rate, layout):
+        return None
     reference = row.values.get("psp_reference") or "-"
-    if _currencies_differ(row):
-        rate = row.amounts.get("exchange_rate")
-        assert rate is not None  # guaranteed by _check_fx_rate
-        expected = gross * rate - fees
-        if abs(expected - net) <= layout.fx_tolerance:
-            return None
+    if rate is not None:
         return (
             f"row {row.number} (psp reference {reference}): gross {format_decimal(gross)} "
             f"{row.values['gross_currency']} x exchange rate {format_decimal(rate)} - fees "
-            f"{format_decimal(fees)} = {format_decimal(expected)}, but net is "
+            f"{format_decimal(fees)} = {format_decimal(gross * rate - fees)}, but net is "
             f"{format_decimal(net)} {row.values['net_currency']} "
             f"(tolerance {format_decimal(layout.fx_tolerance)})"
         )
-    if abs(gross - fees - net) <= layout.row_tolerance:
-        return None
     return (
         f"row {row.number} (psp reference {reference}): gross {format_decimal(gross)} - fees "
         f"{format_decimal(fees)} != net {format_decimal(net)} "
@@ -898,34 +917,48 @@ def _check_ties(rows: Sequence[_Row], layout: CsvLayout) -> None:
         raise FileRejected(f"amounts do not tie: {violations[0]}{more}")
 
 
+BatchKey = tuple[str | None, str | None]  # (batch_id, net_currency)
+
+
+def _paid_out_batches(
+    keys: Iterable[BatchKey],
+    record_types: Iterable[str | None],
+    nets: Iterable[Decimal | None],
+    layout: CsvLayout,
+) -> dict[BatchKey, tuple[Decimal, int]]:
+    """Net total and row count of every batch that holds a row of ``payout_types``, in
+    the order the batches first appear."""
+    payout_types = {name.casefold() for name in layout.payout_types}
+    totals: dict[BatchKey, tuple[Decimal, int]] = {}
+    paid_out: set[BatchKey] = set()
+    with localcontext(MONEY_CONTEXT):
+        for key, record_type, net in zip(keys, record_types, nets, strict=True):
+            total, count = totals.get(key, (Decimal(0), 0))
+            totals[key] = (total + (net or Decimal(0)), count + 1)
+            if (record_type or "").casefold() in payout_types:
+                paid_out.add(key)
+    return {key: total for key, total in totals.items() if key in paid_out}
+
+
 def _check_batches(rows: Sequence[_Row], layout: CsvLayout, quarantined: int) -> list[str]:
     """Reject when a paid-out batch does not net to zero; warnings when it cannot be checked."""
-    payout_types = {name.casefold() for name in layout.payout_types}
-    if not payout_types:
+    if not layout.payout_types:
         return []
-    groups: dict[tuple[str | None, str | None], list[_Row]] = {}
-    for row in rows:
-        groups.setdefault((row.values["batch_id"], row.values["net_currency"]), []).append(row)
-    closed = {key: members for key, members in groups.items() if _has_payout(members, payout_types)}
+    closed = _paid_out_batches(
+        ((row.values["batch_id"], row.values["net_currency"]) for row in rows),
+        (row.values["record_type"] for row in rows),
+        (row.amounts.get("net_amount") for row in rows),
+        layout,
+    )
     if closed and quarantined:
         return [f"batch net-zero check skipped: {quarantined} rows quarantined"]
-    with localcontext(MONEY_CONTEXT):
-        for (batch, currency), members in closed.items():
-            _check_batch_sum(batch, currency, members)
+    for (batch, currency), (total, count) in closed.items():
+        if total != 0:
+            raise FileRejected(
+                f"batch {batch or '-'} ({currency or 'no currency'}): net of all {count} rows "
+                f"including the payout sums to {format_decimal(total)}, expected 0"
+            )
     return []
-
-
-def _has_payout(rows: Iterable[_Row], payout_types: set[str]) -> bool:
-    return any((row.values["record_type"] or "").casefold() in payout_types for row in rows)
-
-
-def _check_batch_sum(batch: str | None, currency: str | None, rows: Sequence[_Row]) -> None:
-    total = sum((row.amounts.get("net_amount") or Decimal(0) for row in rows), Decimal(0))
-    if total != 0:
-        raise FileRejected(
-            f"batch {batch or '-'} ({currency or 'no currency'}): net of all {len(rows)} rows "
-            f"including the payout sums to {format_decimal(total)}, expected 0"
-        )
 
 
 # ---------------------------------------------------------------------------------- parse
@@ -1026,20 +1059,18 @@ def _result(
         quarantine=quarantine,
         entries=len(table.records),
         accounts=list(dict.fromkeys(a for row in rows for a in row.accounts)),
-        currencies=sorted(_currencies(rows)),
+        currencies=_currencies(_text_columns(rows, _CURRENCY_FIELDS)),
         totals=_totals(rows),
         warnings=warnings,
     )
 
 
-def _currencies(rows: Iterable[_Row]) -> set[str]:
-    found = set()
-    for row in rows:
-        for field in ("gross_currency", "net_currency"):
-            value = row.values.get(field)
-            if value is not None:
-                found.add(value)
-    return found
+_CURRENCY_FIELDS = ("gross_currency", "net_currency")
+
+
+def _currencies(values: Mapping[str, list[str | None]]) -> list[str]:
+    """Every gross and net currency the rows name (``values``: columns by field)."""
+    return sorted({c for field in _CURRENCY_FIELDS for c in values[field] if c is not None})
 
 
 # (kind, amount field, currency field) of ParsedFile.totals
@@ -1049,14 +1080,16 @@ _TOTAL_KINDS = (
     ("net", "net_amount", "net_currency"),
 )
 _TOTAL_AMOUNTS = tuple(amount for _, amount, _ in _TOTAL_KINDS)
-_TOTAL_CURRENCIES = ("gross_currency", "net_currency")
 
 
 def _totals(rows: Sequence[_Row]) -> dict[str, str]:
     """Sums per kind and currency: ``gross:USD``, ``fee:EUR``, ``net:EUR``."""
-    values = {field: [row.values.get(field) for row in rows] for field in _TOTAL_CURRENCIES}
     amounts = {field: [row.amounts.get(field) for row in rows] for field in _TOTAL_AMOUNTS}
-    return _column_totals(values, amounts)
+    return _column_totals(_text_columns(rows, _CURRENCY_FIELDS), amounts)
+
+
+def _text_columns(rows: Sequence[_Row], fields: Iterable[str]) -> dict[str, list[str | None]]:
+    return {field: [row.values.get(field) for row in rows] for field in fields}
 
 
 # ----------------------------------------------------------------------- column-wise parse
@@ -1194,42 +1227,23 @@ def _columns_pass_controls(
     fees = amounts.get("fee_amount", missing)
     rates = amounts.get("exchange_rate", missing)
     currencies = zip(values["gross_currency"], values["net_currency"], strict=True)
-    differ = [g is not None and n is not None and g.upper() != n.upper() for g, n in currencies]
-    with localcontext(MONEY_CONTEXT):
-        for i in range(size):
-            rate = rates[i]
-            if differ[i] and gross[i] is not None and (rate is None or rate <= 0):
-                return False  # quarantined row by row
-        if layout.control == CONTROL_GROSS_MINUS_FEES:
+    cross = [_cross_currency(g, n) for g, n in currencies]
+    if any(_lacks_fx_rate(cross[i], gross[i], rates[i]) for i in range(size)):
+        return False  # quarantined row by row
+    if layout.control == CONTROL_GROSS_MINUS_FEES:
+        with localcontext(MONEY_CONTEXT):
             for i in range(size):
                 row_gross, row_net = gross[i], net[i]
                 if row_gross is None or row_net is None:
                     continue
                 fee = fees[i] or Decimal(0)
-                if differ[i]:
-                    rate = rates[i]
-                    assert rate is not None
-                    if abs(row_gross * rate - fee - row_net) > layout.fx_tolerance:
-                        return False
-                elif abs(row_gross - fee - row_net) > layout.row_tolerance:
+                if not _ties(row_gross, fee, row_net, rates[i] if cross[i] else None, layout):
                     return False
-        return _batches_net_to_zero(values, net, layout)
-
-
-def _batches_net_to_zero(
-    values: Mapping[str, list[str | None]], net: Sequence[Decimal | None], layout: CsvLayout
-) -> bool:
-    payout_types = {name.casefold() for name in layout.payout_types}
-    if not payout_types:
+    if not layout.payout_types:
         return True
-    totals: dict[tuple[str | None, str | None], Decimal] = {}
-    paid_out: set[tuple[str | None, str | None]] = set()
     keys = zip(values["batch_id"], values["net_currency"], strict=True)
-    for key, record_type, amount in zip(keys, values["record_type"], net, strict=True):
-        totals[key] = totals.get(key, Decimal(0)) + (amount or Decimal(0))
-        if (record_type or "").casefold() in payout_types:
-            paid_out.add(key)
-    return all(totals[key] == 0 for key in paid_out)
+    batches = _paid_out_batches(keys, values["record_type"], net, layout)
+    return all(total == 0 for total, _ in batches.values())
 
 
 def _column_accounts(cells: Sequence[tuple[str, ...]], bound: _Bound) -> list[str]:
@@ -1262,18 +1276,12 @@ def _columns_result(
     arrays = [pa.array(columns.numbers, pa.int32())]
     arrays += [pa.array(values[field], pa.string()) for field in _FIELDS]
     rows = pa.Table.from_arrays([*arrays, columns.raw], schema=rows_schema(PARTNER_COLUMNS))
-    currencies = {
-        currency
-        for field in ("gross_currency", "net_currency")
-        for currency in values[field]
-        if currency is not None
-    }
     return ParsedFile(
         format=layout.name,
         columns=PARTNER_COLUMNS,
         entries=len(table.records),
         accounts=columns.accounts,
-        currencies=sorted(currencies),
+        currencies=_currencies(values),
         totals=_column_totals(values, columns.amounts),
         warnings=warnings,
         table=rows,
