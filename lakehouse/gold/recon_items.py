@@ -19,7 +19,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
 
-from lakehouse.gold.common import OPEN_STATES, RUN_FIELDS, aging_bucket
+from lakehouse.constants import OPEN_STATES
+from lakehouse.gold.common import RUN_FIELDS, aging_bucket
 from lakehouse.io import TableSpec
 from lakehouse.silver.common import MONEY
 
