@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test fast lint typecheck unit integration bench install servers clean
+.PHONY: demo test fast lint typecheck unit integration bench docs install servers clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -42,6 +42,10 @@ integration: install servers
 
 bench: install
 	@$(PY) -m bench.run
+
+# docs/tables.md from the tables' TableSpecs (a fast test checks it is current).
+docs: install
+	@$(PY) -m lakehouse.cli docs tables
 
 clean:
 	rm -rf data/lakehouse data/landing data/truth data/prefect data/bench .pytest_cache
