@@ -47,3 +47,14 @@ def test_rules_md_documents_every_state_reason_and_rule_field() -> None:
         assert not missing, f"docs/rules.md does not describe {cls.__name__} fields {missing}"
     for word in (*STATES, *REASON_CODES):
         assert f"`{word}`" in text, f"docs/rules.md does not describe {word}"
+
+
+def test_every_command_is_documented() -> None:
+    import argparse
+
+    from lakehouse.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    missing = [name for name in sub.choices if f"lakehouse {name}" not in text]
+    assert not missing, f"README.md / docs/ do not show how to use {missing}"
