@@ -5,7 +5,7 @@ This is the single-process baseline of the benchmark. It runs the rules of
 silver rows the Spark reconcile step sees for business day D, and its SQL is
 generated from the rule objects, step for step as ``lakehouse.gold``:
 
-* window (``lakehouse.gold.reconcile``): silver rows that arrived by D with a business
+* window (``lakehouse.gold.inputs``): silver rows that arrived by D with a business
   date in ``[D - window_days, D]``; members of matches made by earlier days' runs
   (``matched_as_of < D``, "frozen") are removed per leg;
 * items (``lakehouse.gold.items``): each side's silver rows filtered by the leg's SQL
@@ -24,7 +24,7 @@ generated from the rule objects, step for step as ``lakehouse.gold``:
   date window), assigned by the same mutual-best rounds, as REVERSED matches whose
   members become EXCEPTION with the configured reason; unpaired returns stay right
   items;
-* item states (``lakehouse.gold.reconcile``): members of matches take the match
+* item states (``lakehouse.gold.leg``): members of matches take the match
   status; unmatched items are DUPLICATE (their reference is already matched on that
   side), PENDING (inside the leg's, or the partner's, settlement window) or
   EXCEPTION with the leg's reason.
@@ -532,7 +532,7 @@ class DuckDBReconciler:
 
     def _unmatched_sql(self, leg: Leg, side: str) -> str:
         """DUPLICATE when the reference is already matched on that side, else PENDING or
-        EXCEPTION (``lakehouse.gold.reconcile._unmatched_states``)."""
+        EXCEPTION (``lakehouse.gold.leg._unmatched_states``)."""
         name = leg.name
         open_items = f"{name}_{side}_open"
         missing = leg.right_unmatched_reason if side == "right" else "MISSING_COUNTERPART"
