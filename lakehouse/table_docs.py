@@ -43,6 +43,7 @@ class TableDoc:
     spec: TableSpec
     about: str  # markdown paragraphs
     expectations: tuple[tuple[str, str, str], ...] = ()  # (name, SQL, action)
+    written: str = ""  # the docstring of the module's write policy, ``write()``
     templated: bool = False  # one table per feed / per silver table
 
     @property
@@ -85,6 +86,11 @@ def _sql(condition: str) -> str:
 def _expectations(module: ModuleType) -> tuple[tuple[str, str, str], ...]:
     found = getattr(module, "EXPECTATIONS", ())
     return tuple((e.name, e.condition, e.action) for e in found)
+
+
+def _write_policy(module: ModuleType) -> str:
+    write = getattr(module, "write", None)
+    return _markdown(" ".join((inspect.getdoc(write) or "").split())) if callable(write) else ""
 
 
 def _specs_of(module: ModuleType) -> list[TableSpec]:
@@ -142,7 +148,10 @@ def collect() -> list[TableDoc]:
                 seen.add(spec.qualified_name)
                 own = module.__name__.rsplit(".", 1)[-1] == spec.name.lstrip("_")
                 about = _docstring(module) if own else spec.description
-                docs.append(TableDoc(spec, about, _expectations(module) if own else ()))
+                if own:
+                    docs.append(TableDoc(spec, about, _expectations(module), _write_policy(module)))
+                else:
+                    docs.append(TableDoc(spec, about))
     return sorted(docs, key=lambda d: d.order)
 
 
@@ -160,6 +169,8 @@ def render_table(doc: TableDoc) -> list[str]:
     lines = [f"### `{spec.qualified_name}`", ""]
     if doc.about:
         lines += [doc.about, ""]
+    if doc.written:
+        lines += [f"Write policy: {doc.written}", ""]
     lines += [
         f"Key: {_names(spec.keys)}. Partitioned by: {_names(spec.partition_by)}."
         + (f" Latest wins by: {_names(spec.sequence_by)}." if spec.sequence_by else ""),
