@@ -104,6 +104,7 @@ class RunContext:
 
 
 def table_path(settings: Settings, spec: TableSpec) -> str:
+    """Where the table of ``spec`` lives (the one locator: :mod:`lakehouse.storage`)."""
     return settings.storage.table_path(spec.layer, spec.name)
 
 
