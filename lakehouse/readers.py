@@ -54,7 +54,7 @@ def open_delta(uri: str, s3: S3Settings | None = None) -> DeltaTable | None:
     except TableNotFoundError:
         return None
     except Exception as exc:
-        found = explain_delta_error(exc, uri, s3) if s3 is not None else None
+        found = explain_delta_error(exc, uri, s3.endpoint_url) if s3 is not None else None
         if found is None:
             raise
         raise found from None

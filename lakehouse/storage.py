@@ -266,14 +266,14 @@ _UNREACHABLE = re.compile(
 )
 
 
-def explain_delta_error(exc: BaseException, uri: str, s3: S3Settings) -> StorageError | None:
-    """A one-line StorageError for a delta-rs or Spark failure on an ``s3`` ``uri``,
-    or None when the text does not show a storage failure (or ``uri`` is not on S3)."""
+def explain_delta_error(exc: BaseException, uri: str, endpoint_url: str) -> StorageError | None:
+    """A one-line StorageError for a delta-rs or Spark failure on an S3 ``uri``, or None
+    when the text does not show a storage failure (or ``uri`` is not on S3)."""
     if not is_s3(uri):
         return None
     text = f"{type(exc).__name__}: {exc}"
     bucket = split_s3(uri)[0]
-    server, endpoint = describe_server(s3.endpoint_url)
+    server, endpoint = describe_server(endpoint_url)
     if _BUCKET_MISSING.search(text):
         return BucketNotFound(
             f"cannot open {uri}: bucket {bucket!r} does not exist on {server}; create it or "

@@ -126,7 +126,7 @@ def test_boto3_errors_become_one_line_storage_errors():
     ],
 )
 def test_delta_and_spark_errors_become_one_line_storage_errors(text: str, kind: type) -> None:
-    found = explain_delta_error(OSError(text), "s3a://b/lh/gold/aging", MINIO)
+    found = explain_delta_error(OSError(text), "s3a://b/lh/gold/aging", MINIO.endpoint_url)
     assert isinstance(found, kind)
     assert "\n" not in str(found)
-    assert explain_delta_error(OSError(text), "/local/lh", MINIO) is None
+    assert explain_delta_error(OSError(text), "/local/lh", MINIO.endpoint_url) is None
