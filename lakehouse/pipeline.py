@@ -121,27 +121,6 @@ def run_day(
     return DayResult(as_of, ctx.run_id, ingested, refined, reconciled, timings)
 
 
-def run_days(
-    days: list[date],
-    settings: Settings | None = None,
-    spark: SparkSession | None = None,
-    progress: Progress | None = None,
-    on_day: Callable[[int, DayResult], None] | None = None,
-) -> list[DayResult]:
-    """:func:`run_day` for each day in order, holding the writer lease throughout (no
-    other writer runs between two days of a backfill)."""
-    settings = settings or load_settings()
-    spark = spark or get_spark(settings)
-    results: list[DayResult] = []
-    run_id = new_run_id("backfill", days[0]) if days else "backfill"
-    with writer_lease(settings, run_id, progress):
-        for i, day in enumerate(days, 1):
-            results.append(run_day(day, settings, spark, progress=progress))
-            if on_day is not None:
-                on_day(i, results[-1])
-    return results
-
-
 def days_between(start: date, end: date) -> list[date]:
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
