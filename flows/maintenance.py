@@ -3,7 +3,9 @@
 The work is :mod:`lakehouse.maintenance`; this flow makes each table one task tagged
 ``writer:<layer>`` (the same tag concurrency limits as the pipeline's writers) that
 retries only on :class:`lakehouse.errors.WriteConflict`, and publishes a summary
-artifact.
+artifact. The flow and each task hold the lakehouse's writer lease
+(:mod:`lakehouse.lease`), so maintenance never runs while a pipeline run writes,
+whatever started either.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from prefect.artifacts import create_table_artifact
 
 from flows.common import WRITE_TASK_OPTIONS, settings_and_spark
 from lakehouse import maintenance as maint
+from lakehouse.lease import writer_lease
 
 
 @task(name="maintain-table", **WRITE_TASK_OPTIONS)
 def maintain_table(stored: maint.StoredTable, window_days: int, run_id: str) -> dict[str, Any]:
     """Retention properties, OPTIMIZE and VACUUM for one table."""
-    _, spark = settings_and_spark()
-    summary = maint.maintain_table(spark, stored, window_days, run_id)
-    get_run_logger().info("%s: %s", stored.qualified_name, summary)
+    settings, spark = settings_and_spark()
+    logger = get_run_logger()
+    with writer_lease(settings, run_id, logger.info):
+        summary = maint.maintain_table(spark, stored, window_days, run_id)
+    logger.info("%s: %s", stored.qualified_name, summary)
     return summary
 
 
@@ -33,12 +38,13 @@ def maintenance(audit_window_days: int | None = None) -> list[dict[str, Any]]:
     settings, spark = settings_and_spark()
     window = maint.audit_window(audit_window_days, settings.audit_window_days)
     run_id = maint.new_run_id()
-    summary = [
-        maintain_table.with_options(
-            tags=[f"writer:{stored.layer}"], task_run_name=f"maintain-{stored.qualified_name}"
-        )(stored, window, run_id)
-        for stored in maint.discover_tables(spark, settings.storage.root)
-    ]
+    with writer_lease(settings, run_id, get_run_logger().info):
+        summary = [
+            maintain_table.with_options(
+                tags=[f"writer:{stored.layer}"], task_run_name=f"maintain-{stored.qualified_name}"
+            )(stored, window, run_id)
+            for stored in maint.discover_tables(spark, settings.storage.root)
+        ]
     create_table_artifact(
         [{**row, "properties_set": ", ".join(row["properties_set"])} for row in summary],
         key="maintenance-summary",
