@@ -201,7 +201,7 @@ def prepare_file(
     sha = hashlib.sha256(data).hexdigest()
     now = datetime.now(UTC).replace(tzinfo=None)
     try:
-        parsed = get_parser(feed.format)(data, item.uri)
+        parsed = get_parser(feed.format, ctx.settings.partner_layouts)(data, item.uri)
     except FileRejected as exc:
         reason = exc.reason
         rejected = {

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lakehouse.bronze import inspect as inspect_module
-from lakehouse.bronze.formats import PARSER_MODULES
 from lakehouse.bronze.formats.base import LEDGER_COLUMNS, FileRejected, ParsedFile
 from lakehouse.bronze.inspect import EXIT_ACCEPTED, EXIT_REJECTED, inspect_file, render_text
+from lakehouse.feed_formats import FeedFormat, feed_formats
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
@@ -176,7 +176,9 @@ def test_any_parser_exception_is_a_clean_rejection(
 def test_missing_parser_module_is_a_clean_rejection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(PARSER_MODULES, "ledger", "lakehouse.bronze.formats.not_written_yet")
+    missing = FeedFormat("ledger", "ledger", "lakehouse.bronze.formats.not_written_yet")
+    known = {**feed_formats(), "ledger": missing}
+    monkeypatch.setattr("lakehouse.bronze.formats.feed_formats", lambda layouts: known)
     summary, code = inspect_file(write(tmp_path, "ledger.csv", LEDGER.encode()))
     assert code == 2
     assert str(summary["reason"]).startswith("parser error: ModuleNotFoundError: ")
@@ -246,7 +248,7 @@ def sample_files() -> list[Path]:
 
 def parser_available(fmt: str) -> bool:
     try:
-        return importlib.util.find_spec(PARSER_MODULES[fmt]) is not None
+        return importlib.util.find_spec(feed_formats()[fmt].module) is not None
     except ImportError:
         return False
 
@@ -263,7 +265,7 @@ def test_every_real_sample_gives_a_clean_result(path: Path) -> None:
         return
     expected = CONTENT_OVER_NAME.get(path.name, SAMPLE_FOLDERS[path.parent.name])
     if not parser_available(expected):
-        pytest.skip(f"{PARSER_MODULES[expected]} is not written yet")
+        pytest.skip(f"{feed_formats()[expected].module} is not written yet")
     assert summary["format"] == expected
 
 

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from lakehouse import feed_formats
 from lakehouse.errors import FileRejected
 
 __all__ = [
     "BANK_COLUMNS",
+    "FAMILY_COLUMNS",
     "LEDGER_COLUMNS",
     "MANUAL_DECISION_COLUMNS",
     "PARTNER_COLUMNS",
@@ -140,6 +142,14 @@ MANUAL_DECISION_COLUMNS: tuple[str, ...] = (
     "decided_by",
     "decided_at",
 )
+
+# The bronze columns of each format family (lakehouse.feed_formats).
+FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
+    feed_formats.BANK: BANK_COLUMNS,
+    feed_formats.PARTNER: PARTNER_COLUMNS,
+    feed_formats.LEDGER: LEDGER_COLUMNS,
+    feed_formats.DECISIONS: MANUAL_DECISION_COLUMNS,
+}
 
 
 @dataclass(frozen=True)

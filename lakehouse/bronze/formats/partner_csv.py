@@ -1,8 +1,8 @@
 """Layout-driven parser for partner settlement CSV reports (Adyen, Stripe, ...).
 
 A partner report is described by a :class:`CsvLayout` loaded from ``conf/partners.toml``;
-the code knows no partner. Adding a partner is a new ``[layouts.<name>]`` table plus one
-entry in :data:`lakehouse.bronze.formats.PARSER_MODULES`.
+the code knows no partner. Adding a partner is a new ``[layouts.<name>]`` table and
+nothing else (:mod:`lakehouse.feed_formats` makes it a format and a feed).
 
 Guarantees of :func:`parse_with_layout` (and of the parsers :func:`parser_for` returns):
 
@@ -68,6 +68,7 @@ from lakehouse.bronze.formats.base import (
     rows_schema,
 )
 from lakehouse.errors import ConfigError
+from lakehouse.feed_formats import DEFAULT_LAYOUTS_PATH
 
 __all__ = [
     "DEFAULT_LAYOUTS_PATH",
@@ -93,7 +94,6 @@ __all__ = [
     "text_value",
 ]
 
-DEFAULT_LAYOUTS_PATH = Path(__file__).resolve().parents[3] / "conf" / "partners.toml"
 
 CONTROL_GROSS_MINUS_FEES = "gross_minus_fees_equals_net"
 CONTROL_NONE = "none"
@@ -398,6 +398,7 @@ _LAYOUT_KEYS = frozenset(
         "headers",
         "amounts",
         "implied",
+        "timezone",
     }
 )
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -601,22 +602,25 @@ def _check_consistency(config: _Config, layout: CsvLayout) -> None:
 
 
 @functools.cache
+def layouts_at(path: Path) -> Mapping[str, CsvLayout]:
+    """The layouts of the file ``path`` (read once per process and path, read-only)."""
+    return MappingProxyType(load_layouts(path))
+
+
 def default_layouts() -> Mapping[str, CsvLayout]:
-    """The layouts of ``conf/partners.toml`` (read once per process, read-only)."""
-    return MappingProxyType(load_layouts(DEFAULT_LAYOUTS_PATH))
+    """The layouts of ``conf/partners.toml``."""
+    return layouts_at(DEFAULT_LAYOUTS_PATH)
 
 
 Parser = Callable[[bytes, str], ParsedFile]
 
 
-def parser_for(name: str) -> Parser:
-    """The ``parse(data, path)`` function of layout ``name`` from ``conf/partners.toml``."""
-    layouts = default_layouts()
+def parser_for(name: str, path: Path = DEFAULT_LAYOUTS_PATH) -> Parser:
+    """The ``parse(data, path)`` function of layout ``name`` of the layouts file ``path``."""
+    layouts = layouts_at(path)
     if name not in layouts:
         known = ", ".join(sorted(layouts))
-        raise ConfigError(
-            f"{DEFAULT_LAYOUTS_PATH}: no [layouts.{name}] table; known layouts: {known}"
-        )
+        raise ConfigError(f"{path}: no [layouts.{name}] table; known layouts: {known}")
     layout = layouts[name]
 
     def parse(data: bytes, path: str) -> ParsedFile:
