@@ -73,6 +73,7 @@ from lakehouse.bronze.formats.base import (
     ParsedRow,
     QuarantinedRow,
 )
+from lakehouse.iso4217 import minor_units
 
 __all__ = ["FORMAT", "parse"]
 
@@ -90,15 +91,6 @@ _MAX_AMOUNT_DIGITS = 18
 _MAX_REPORTED_ERRORS = 5
 
 _BALANCE_TYPES = {"010": "OPBD", "015": "CLBD", "040": "OPAV", "045": "CLAV"}
-# ISO 4217 currencies whose minor unit is not 2 decimals
-_ZERO_DECIMAL_CODES = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-_THREE_DECIMAL_CODES = "BHD IQD JOD KWD LYD OMR TND"
-_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(_ZERO_DECIMAL_CODES.split(), 0),
-    **dict.fromkeys(_THREE_DECIMAL_CODES.split(), 3),
-    "CLF": 4,
-    "UYW": 4,
-}
 _DEFAULT_CURRENCY = "USD"
 
 
@@ -292,11 +284,6 @@ def _currency(value: str, line: int) -> str | None:
     return code
 
 
-def _exponent(currency: str) -> int:
-    """Implied decimals of a currency's amounts (ISO 4217 minor unit, default 2)."""
-    return _EXPONENTS.get(currency, 2)
-
-
 def _major(minor: int, exponent: int) -> Decimal:
     """Exact conversion of minor units to a Decimal in major units."""
     return Decimal(f"{minor}e-{exponent}")
@@ -476,7 +463,7 @@ class _Parser:
         fields = _Fields(trailer)
         what = f"group {group.index} trailer 98"
         total = _amount(fields.next(), f"{what} control total", trailer.line)
-        exponent = _exponent(group.currency or _DEFAULT_CURRENCY)
+        exponent = minor_units(group.currency or _DEFAULT_CURRENCY)
         self._check_total(what, total, group.computed, exponent)
         line = trailer.line
         self._check_count(f"{what} number of accounts", fields.next(), group.accounts, line)
@@ -542,7 +529,7 @@ class _Parser:
             currency=account.currency,
             booking_date=group.as_of,
             value_date=funds.value_date,
-            amount=str(_major(abs(amount), _exponent(account.currency))),
+            amount=str(_major(abs(amount), minor_units(account.currency))),
             credit_debit=direction,
             reversal="false",
             balance_type=_BALANCE_TYPES.get(code, f"BAI:{code}"),
@@ -565,7 +552,7 @@ class _Parser:
             return
         direction = "CRDT" if int(code) < 400 else "DBIT"
         totals = self.credits if direction == "CRDT" else self.debits
-        exponent = _exponent(account.currency)
+        exponent = minor_units(account.currency)
         totals[exponent] = totals.get(exponent, 0) + amount
         reason = _RETURN_REASON.search(text)
         self.rows.append(
@@ -595,7 +582,7 @@ class _Parser:
         fields = _Fields(trailer)
         what = f"account {account.number} trailer 49"
         total = _amount(fields.next(), f"{what} control total", trailer.line)
-        self._check_total(what, total, account.computed, _exponent(account.currency))
+        self._check_total(what, total, account.computed, minor_units(account.currency))
         line = trailer.line
         self._check_count(f"{what} number of records", fields.next(), account.records, line)
 
@@ -617,7 +604,7 @@ class _Parser:
             self.warnings.append(f"{what} {written} != counted {computed}")
 
     def _common_exponent(self) -> int:
-        exponents = {_exponent(c) for c in self.currencies}
+        exponents = {minor_units(c) for c in self.currencies}
         if len(exponents) > 1:
             self.warnings.append(
                 "the file mixes currencies with different decimal places; "

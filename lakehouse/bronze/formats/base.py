@@ -15,11 +15,13 @@ units with ``.`` as the separator (``"1234.50"``), dates as ISO ``YYYY-MM-DD``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pyarrow as pa
 
 from lakehouse import feed_formats
 from lakehouse.errors import FileRejected
+from lakehouse.iso4217 import minor_units
 
 __all__ = [
     "BANK_COLUMNS",
@@ -31,6 +33,7 @@ __all__ = [
     "ParsedFile",
     "ParsedRow",
     "QuarantinedRow",
+    "money_text",
     "rows_schema",
 ]
 
@@ -229,3 +232,14 @@ def rows_schema(columns: tuple[str, ...]) -> pa.Schema:
         [pa.field("row_number", pa.int32(), nullable=False)]
         + [pa.field(c, pa.string()) for c in columns]
     )
+
+
+def money_text(value: Decimal, currency: str | None) -> str:
+    """``value`` as a plain decimal string with at least the currency's ISO 4217 decimals:
+    padded, never rounded (extra decimals are kept); a zero is never ``-0``."""
+    places = minor_units(currency)
+    if -int(value.as_tuple().exponent) < places:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    if value.is_zero():
+        value = abs(value)
+    return format(value, "f")

@@ -47,6 +47,7 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    money_text,
 )
 
 __all__ = ["parse"]
@@ -88,15 +89,6 @@ _BALANCE_TYPES: dict[str, str] = {
     "65": "FWAV",
 }
 _STATEMENT_TAGS = frozenset({"21", "25", "28", "28C", "61", "86", *_BALANCE_TYPES})
-
-# ISO 4217 minor units that differ from 2.
-# fmt: off
-_EXPONENTS: dict[str, int] = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
-}
-# fmt: on
 
 
 def parse(data: bytes, path: str) -> ParsedFile:
@@ -537,14 +529,14 @@ class _Result:
         ccy = self.currencies[0] if len(self.currencies) == 1 else None
         totals = {
             "statements": str(len(statements)),
-            "credits": _format_amount(self.credits, ccy),
-            "debits": _format_amount(self.debits, ccy),
+            "credits": money_text(self.credits, ccy),
+            "debits": money_text(self.debits, ccy),
         }
         if len(statements) == 1:
             opening, closing = _opening(statements[0]), _closing(statements[0])
             if opening and closing:
-                totals["opening"] = _format_amount(opening.signed, ccy)
-                totals["closing"] = _format_amount(closing.signed, ccy)
+                totals["opening"] = money_text(opening.signed, ccy)
+                totals["closing"] = money_text(closing.signed, ccy)
         return ParsedFile(
             format=FORMAT,
             columns=BANK_COLUMNS,
@@ -556,16 +548,6 @@ class _Result:
             totals=totals,
             warnings=self.warnings,
         )
-
-
-def _format_amount(value: Decimal, currency: str | None) -> str:
-    """Plain string padded to the currency exponent; extra decimals are kept, never rounded."""
-    exponent = _EXPONENTS.get(currency or "", 2)
-    if -int(value.as_tuple().exponent) < exponent:
-        value = value.quantize(Decimal(1).scaleb(-exponent))
-    if value.is_zero():
-        value = abs(value)  # no "-0.00" for a zero debit balance
-    return format(value, "f")
 
 
 def _opening(statement: _Statement) -> _Balance | None:
@@ -608,7 +590,7 @@ def _balance_row(statement: _Statement, balance: _Balance) -> ParsedRow:
     values.update(
         currency=balance.currency,
         booking_date=balance.booking_date,
-        amount=_format_amount(balance.amount, balance.currency),
+        amount=money_text(balance.amount, balance.currency),
         credit_debit=balance.direction,
         balance_type=_BALANCE_TYPES[balance.source.tag],
         raw="\n".join(balance.source.raw),
@@ -627,7 +609,7 @@ def _txn_row(statement: _Statement, txn: _Txn, currency: str | None) -> ParsedRo
         currency=currency,
         booking_date=txn.booking_date,
         value_date=txn.value_date,
-        amount=_format_amount(txn.amount, currency),
+        amount=money_text(txn.amount, currency),
         credit_debit=txn.direction,
         reversal="true" if txn.reversal else "false",
         type_code=txn.type_code or None,
@@ -686,8 +668,8 @@ def _tie(statement: _Statement, where: str, opening: _Balance, closing: _Balance
         else ""
     )
     return [
-        f"{where}: opening :{opening.source.tag}: {_format_amount(opening.signed, ccy)}"
-        f" + entries {_format_amount(net, ccy)} = {_format_amount(expected, ccy)}"
-        f" but closing :{closing.source.tag}: is {_format_amount(closing.signed, ccy)}"
-        f" (difference {_format_amount(closing.signed - expected, ccy)}){unread}"
+        f"{where}: opening :{opening.source.tag}: {money_text(opening.signed, ccy)}"
+        f" + entries {money_text(net, ccy)} = {money_text(expected, ccy)}"
+        f" but closing :{closing.source.tag}: is {money_text(closing.signed, ccy)}"
+        f" (difference {money_text(closing.signed - expected, ccy)}){unread}"
     ]

@@ -451,6 +451,8 @@ def test_funds_types_in_summaries_are_not_added_to_the_control_total() -> None:
         ("", "JPY", "JPY", "1234"),
         ("JPY", "", "JPY", "1234"),
         ("", "KWD", "KWD", "1.234"),
+        ("", "CLF", "CLF", "0.1234"),
+        ("UYW", "", "UYW", "0.1234"),
         ("", "usd", "USD", "12.34"),
     ],
 )
