@@ -69,9 +69,13 @@ from decimal import Decimal
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
+    Malformed,
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    decode_text,
+    problems_reason,
+    rejecting,
 )
 from lakehouse.iso4217 import minor_units
 
@@ -88,14 +92,9 @@ _AMOUNT = re.compile(r"[+-]?[0-9]+")
 _YYMMDD = re.compile(r"[0-9]{6}")
 _RETURN_REASON = re.compile(r'Reason:\s*"?\s*(R\d\d)\b')
 _MAX_AMOUNT_DIGITS = 18
-_MAX_REPORTED_ERRORS = 5
 
 _BALANCE_TYPES = {"010": "OPBD", "015": "CLBD", "040": "OPAV", "045": "CLAV"}
 _DEFAULT_CURRENCY = "USD"
-
-
-class _Malformed(Exception):
-    """Internal: the file cannot be accepted; ``parse`` turns it into FileRejected."""
 
 
 # --------------------------------------------------------------------------- records
@@ -129,14 +128,6 @@ class _Record:
         return "\n".join(self.raws)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return text.removeprefix("\ufeff")
-
-
 def _record_end(line: str, start: int, text_mode: bool) -> int:
     """Index just past the record that starts at ``start`` on ``line``."""
     if text_mode:
@@ -156,7 +147,7 @@ def _split_records(text: str) -> list[_Physical]:
             match = _RECORD_START.match(line, pos)
             if match is None or match.group(1) not in _RECORD_CODES:
                 found = line[pos:].strip()[:20]
-                raise _Malformed(f"line {line_no}: expected a BAI2 record code, found {found!r}")
+                raise Malformed(f"line {line_no}: expected a BAI2 record code, found {found!r}")
             code = match.group(1)
             if code != "88":
                 text_mode = code == "16"
@@ -172,7 +163,7 @@ def _logical_records(physical: list[_Physical]) -> list[_Record]:
     for rec in physical:
         if rec.code == "88":
             if not records:
-                raise _Malformed(f"line {rec.line}: 88 continuation without a record before it")
+                raise Malformed(f"line {rec.line}: 88 continuation without a record before it")
             records[-1].bodies.append(rec.body)
             records[-1].raws.append(rec.raw)
         else:
@@ -245,16 +236,16 @@ def _amount(value: str, what: str, line: int) -> int | None:
     if value == "":
         return None
     if not _AMOUNT.fullmatch(value):
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} is not a number")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} is not a number")
     if len(value.lstrip("+-").lstrip("0")) > _MAX_AMOUNT_DIGITS:
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} has more than 18 digits")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} has more than 18 digits")
     return int(value)
 
 
 def _count(value: str, what: str, line: int) -> int | None:
     number = _amount(value, what, line)
     if number is not None and number < 0:
-        raise _Malformed(f"line {line}: {what} {value!r} is negative")
+        raise Malformed(f"line {line}: {what} {value!r} is negative")
     return number
 
 
@@ -271,7 +262,7 @@ def _iso_date(value: str) -> str | None:
 def _date(value: str, what: str, line: int) -> str:
     iso = _iso_date(value)
     if iso is None:
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} is not a YYMMDD date")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} is not a YYMMDD date")
     return iso
 
 
@@ -280,7 +271,7 @@ def _currency(value: str, line: int) -> str | None:
     if code == "":
         return None
     if not (len(code) == 3 and code.isascii() and code.isalpha()):
-        raise _Malformed(f"line {line}: currency {value[:30]!r} is not an ISO 4217 code")
+        raise Malformed(f"line {line}: currency {value[:30]!r} is not an ISO 4217 code")
     return code
 
 
@@ -291,7 +282,7 @@ def _major(minor: int, exponent: int) -> Decimal:
 
 def _type_code(value: str, what: str, line: int) -> str:
     if not (len(value) == 3 and value.isascii() and value.isdigit()):
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} is not a 3-digit type code")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} is not a 3-digit type code")
     return value
 
 
@@ -319,7 +310,7 @@ def _read_funds(fields: _Fields) -> _Funds:
     if funds_type == "D":
         _read_distributions(fields)
         return _Funds()
-    raise _Malformed(f"line {line}: unknown funds type {funds_type[:10]!r}")
+    raise Malformed(f"line {line}: unknown funds type {funds_type[:10]!r}")
 
 
 def _read_distributions(fields: _Fields) -> None:
@@ -327,7 +318,7 @@ def _read_distributions(fields: _Fields) -> None:
     count = _count(fields.next(), "funds type D distribution count", line) or 0
     for number in range(1, count + 1):
         if not fields.has_more():
-            raise _Malformed(
+            raise Malformed(
                 f"line {line}: funds type D declares {count} distributions, "
                 f"the record ends after {number - 1}"
             )
@@ -392,9 +383,9 @@ class _Parser:
         """The next record, which must be a ``code`` record: ``owner`` has no ``what`` else."""
         record = self._peek()
         if record is None:
-            raise _Malformed(f"{owner} has no {what} (truncated file?)")
+            raise Malformed(f"{owner} has no {what} (truncated file?)")
         if record.code != code:
-            raise _Malformed(f"line {record.line}: {owner} has no {what}: found {record.code}")
+            raise Malformed(f"line {record.line}: {owner} has no {what}: found {record.code}")
         self._pos += 1
         return record
 
@@ -404,7 +395,7 @@ class _Parser:
         header = self._peek()
         if header is None or header.code != "01":
             found = "an empty file" if header is None else f"{header.code} at line {header.line}"
-            raise _Malformed(f"no 01 file header: found {found}")
+            raise Malformed(f"no 01 file header: found {found}")
         self._pos += 1
         self._check_version(header)
         records, groups, computed = header.physical_count, 0, 0
@@ -416,7 +407,7 @@ class _Parser:
         trailer = self._take("99", "the file", "99 file trailer")
         records += trailer.physical_count
         if (extra := self._peek()) is not None:
-            raise _Malformed(f"line {extra.line}: {extra.code} record after the 99 file trailer")
+            raise Malformed(f"line {extra.line}: {extra.code} record after the 99 file trailer")
         self.exponent = self._common_exponent()
         self._check_file_trailer(trailer, computed, groups, records)
 
@@ -476,7 +467,7 @@ class _Parser:
         fields = _Fields(header)
         number = fields.next()
         if number == "":
-            raise _Malformed(f"line {header.line}: 03 account identifier has no account number")
+            raise Malformed(f"line {header.line}: 03 account identifier has no account number")
         currency = _currency(fields.next(), header.line) or group.currency or _DEFAULT_CURRENCY
         statement_id = f"{group.index}:{number}:{group.as_of}"
         account = _Account(number, currency, statement_id, header.line)
@@ -638,21 +629,15 @@ def _sum_major(by_exponent: dict[int, int], exponent: int) -> Decimal:
     return total
 
 
-def _errors_reason(errors: list[str]) -> str:
-    shown = errors[:_MAX_REPORTED_ERRORS]
-    more = len(errors) - len(shown)
-    return "control totals do not tie: " + "; ".join(shown) + (f"; and {more} more" if more else "")
-
-
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse a BAI2 file; raises FileRejected when it is not BAI2 or does not tie."""
-    try:
-        parser = _Parser(_logical_records(_split_records(_decode(data))))
+    with rejecting(path):
+        text, decode_warnings = decode_text(data)
+        parser = _Parser(_logical_records(_split_records(text)))
         parser.run()
-    except _Malformed as exc:
-        raise FileRejected(f"malformed: {exc}", path=path) from None
-    if parser.errors:
-        raise FileRejected(_errors_reason(parser.errors), path=path)
+        if parser.errors:
+            reason = problems_reason("control totals do not tie", parser.errors)
+            raise FileRejected(reason)
     return ParsedFile(
         format=FORMAT,
         columns=BANK_COLUMNS,
@@ -662,5 +647,5 @@ def parse(data: bytes, path: str) -> ParsedFile:
         accounts=parser.accounts,
         currencies=parser.currencies,
         totals=parser.totals(),
-        warnings=parser.warnings,
+        warnings=[*decode_warnings, *parser.warnings],
     )

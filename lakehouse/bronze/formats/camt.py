@@ -51,6 +51,7 @@ from lakehouse.bronze.formats.base import (
     ParsedRow,
     QuarantinedRow,
     money_text,
+    problems_reason,
 )
 from lakehouse.iso4217 import minor_units
 
@@ -244,13 +245,6 @@ def _joined(values: Iterable[str | None], separator: str = "; ") -> str | None:
     return separator.join(_distinct(values)) or None
 
 
-def _summary(failures: list[str], limit: int = 10) -> str:
-    """The failures joined on one line, the first ``limit`` of them in full."""
-    shown = "; ".join(failures[:limit])
-    more = len(failures) - limit
-    return shown + (f"; and {more} more control failure(s)" if more > 0 else "")
-
-
 # ------------------------------------------------------------------------------ context
 
 
@@ -326,7 +320,7 @@ class _Context:
     def result(self) -> ParsedFile:
         if self.failures:
             raise FileRejected(
-                f"{self.fmt} control totals do not tie: " + _summary(self.failures),
+                problems_reason(f"{self.fmt} control totals do not tie", self.failures, limit=10),
                 path=self.path,
             )
         if self.excess_decimals:

@@ -44,12 +44,13 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    RowError,
+    rejecting,
     rows_schema,
 )
 from lakehouse.bronze.formats.partner_csv import (
     MAX_AMOUNT_DIGITS,
     MONEY_CONTEXT,
-    RowError,
     fit_record,
     format_decimal,
     is_iso_timestamp,
@@ -76,10 +77,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse one ledger export (see the module docstring for guarantees)."""
-    try:
+    with rejecting(path):
         return _parse(data)
-    except FileRejected as exc:
-        raise FileRejected(exc.reason, path=path) from None
 
 
 def _parse(data: bytes) -> ParsedFile:

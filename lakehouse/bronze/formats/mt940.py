@@ -47,7 +47,9 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    decode_text,
     money_text,
+    problems_reason,
 )
 
 __all__ = ["parse"]
@@ -93,37 +95,20 @@ _STATEMENT_TAGS = frozenset({"21", "25", "28", "28C", "61", "86", *_BALANCE_TYPE
 
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse one MT940 file; see the module docstring for the contract."""
-    text, encoding_warning = _decode(data)
+    text, decode_warnings = decode_text(data)
     statements = _assemble(_tokenize(text), path)
-    result = _Result(warnings=[encoding_warning] if encoding_warning else [])
+    result = _Result(warnings=decode_warnings)
     result.warnings.extend(_duplicate_ids(statements))
     for statement in statements:
         _emit_statement(statement, result)
     if result.failures:
-        raise FileRejected("mt940 statements do not tie: " + _summary(result.failures), path=path)
+        reason = problems_reason("mt940 statements do not tie", result.failures, limit=10)
+        raise FileRejected(reason, path=path)
     result.rows.sort(key=lambda row: row.row_number)
     return result.parsed_file(statements)
 
 
-def _summary(failures: list[str], limit: int = 10) -> str:
-    """The failures joined on one line, the first ``limit`` of them in full."""
-    shown = "; ".join(failures[:limit])
-    more = len(failures) - limit
-    return shown + (f"; and {more} more statement problem(s)" if more > 0 else "")
-
-
 # ------------------------------------------------------------------------ text and lines
-
-
-def _decode(data: bytes) -> tuple[str, str | None]:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        note = None if encoding == "utf-8" else f"not UTF-8; decoded as {encoding}"
-        return text.removeprefix("\ufeff"), note
-    return data.decode("latin-1"), "not UTF-8 nor cp1252; decoded as latin-1"
 
 
 def _coded(text: str) -> str:

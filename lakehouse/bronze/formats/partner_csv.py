@@ -65,6 +65,9 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    RowError,
+    decode_text,
+    rejecting,
     rows_schema,
 )
 from lakehouse.errors import ConfigError
@@ -109,10 +112,6 @@ MONEY_CONTEXT = Context(prec=100, traps=[InvalidOperation, Inexact, Overflow, Di
 # --------------------------------------------------------------------------- CSV primitives
 
 
-class RowError(ValueError):
-    """A single row cannot be parsed; the message is the quarantine reason."""
-
-
 @dataclass(frozen=True)
 class CsvRecord:
     """One non-empty data row: its 1-based data row index and its fields as written."""
@@ -128,22 +127,6 @@ class CsvTable:
     header: tuple[str, ...]
     records: tuple[CsvRecord, ...]
     warnings: tuple[str, ...]
-
-
-def decode_text(data: bytes) -> tuple[str, list[str]]:
-    """Text of ``data``: UTF-8 (BOM removed), else cp1252 with a warning."""
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            f"not text: neither UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
-            f"nor cp1252 ({exc.reason} at byte {exc.start})"
-        ) from None
-    return text, [f"not UTF-8 (byte {utf8_error.start}); read as cp1252"]
 
 
 def normalise_header(name: str) -> str:
@@ -976,10 +959,8 @@ def parse_with_layout(
     A clean file is parsed column by column into ``ParsedFile.table``; ``column_wise=False``
     forces the row parser (the reference the column-wise result is tested against).
     """
-    try:
+    with rejecting(path):
         return _parse(data, layout, column_wise)
-    except FileRejected as exc:
-        raise FileRejected(exc.reason, path=path) from None
 
 
 def _parse(data: bytes, layout: CsvLayout, column_wise: bool) -> ParsedFile:

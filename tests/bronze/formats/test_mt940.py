@@ -494,9 +494,9 @@ def test_non_utf8_text_is_decoded_with_a_warning() -> None:
     lines = _statement(":61:2403010301C0,NTRFNONREF", ":86:Überweisung café")
     cp1252 = parse("\n".join(lines).encode("cp1252"), "t.sta")
     assert _txns(cp1252)[0]["description"] == "Überweisung café"
-    assert "decoded as cp1252" in cp1252.warnings[0]
+    assert "read as cp1252" in cp1252.warnings[0]
     latin1 = parse("\n".join(lines).encode("latin-1") + b"\n\x81", "t.sta")
-    assert "decoded as latin-1" in latin1.warnings[0]
+    assert "read as latin-1" in latin1.warnings[0]
     utf8 = parse("\n".join([*lines[:-3], ":86:Illet\ufffdk", *lines[-2:]]).encode(), "t.sta")
     assert utf8.warnings == []
 

@@ -394,9 +394,11 @@ def test_cp1252_file_is_read_with_a_warning() -> None:
     assert parsed.warnings[0].startswith("not UTF-8")
 
 
-def test_undecodable_bytes_reject_the_file() -> None:
-    with pytest.raises(FileRejected, match="neither UTF-8"):
-        parser_for("adyen")(b"Psp Reference\n\x81\x8d\xff", "x.csv")
+def test_bytes_neither_utf8_nor_cp1252_are_read_as_latin1_with_a_warning() -> None:
+    text = replace_line(BATCH_112, 1, "LN-1001-R3", "LN-1001-\x81")
+    parsed = parser_for("adyen")(text.encode("latin-1"), "x.csv")
+    assert parsed.records()[0].values["merchant_reference"] == "LN-1001-\x81"
+    assert parsed.warnings[0].endswith("; read as latin-1")
 
 
 def test_header_only_file_has_no_rows() -> None:
