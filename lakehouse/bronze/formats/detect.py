@@ -23,7 +23,8 @@ from functools import partial
 from pathlib import Path
 
 from lakehouse.bronze.formats.base import LEDGER_COLUMNS, FileRejected
-from lakehouse.bronze.formats.partner_csv import layouts_at, normalise_header
+from lakehouse.bronze.formats.csv_text import normalise_header
+from lakehouse.bronze.formats.partner_layout import layouts_at
 from lakehouse.feed_formats import DEFAULT_LAYOUTS_PATH, feed_formats
 
 __all__ = ["detect_format"]

@@ -48,7 +48,7 @@ from lakehouse.bronze.formats.base import (
     rejecting,
     rows_schema,
 )
-from lakehouse.bronze.formats.partner_csv import (
+from lakehouse.bronze.formats.csv_text import (
     MAX_AMOUNT_DIGITS,
     MONEY_CONTEXT,
     fit_record,

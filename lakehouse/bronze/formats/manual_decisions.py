@@ -34,7 +34,7 @@ from lakehouse.bronze.formats.base import (
     decode_text,
     rejecting,
 )
-from lakehouse.bronze.formats.partner_csv import is_iso_timestamp
+from lakehouse.bronze.formats.csv_text import is_iso_timestamp
 
 __all__ = ["ACTIONS", "parse"]
 
