@@ -41,8 +41,10 @@ Rows (``BANK_COLUMNS``):
   ends in ``/`` loses it. ``raw`` keeps every physical record verbatim.
 * Currency: account currency, else group currency, else USD; amounts have the
   currency's implied decimals (2; 0 for JPY, KRW, ...; 3 for BHD, KWD, ...).
-* ``statement_id`` is ``<group index>:<account>:<as-of date>``, ``row_number`` the 1-based
-  physical line where the record starts. Dates: YYMMDD with the ``%y`` pivot
+* ``statement_id`` is ``<group index>:<account>:<as-of date>``; ``row_number`` numbers the
+  rows (summaries, then details, in file order; quarantined details included) from 1, so
+  it is unique in the file even when one line holds several records or summaries. A
+  quarantine reason names the physical line. Dates: YYMMDD with the ``%y`` pivot
   (69-99 -> 19xx).
 * ``totals``: ``file_control_total`` (the ``99`` total, or the computed one if blank),
   ``credits`` and ``debits`` (sums of the TXN rows), as decimal strings in major units.
@@ -373,6 +375,11 @@ class _Parser:
         self.debits: dict[int, int] = {}
         self.file_total = 0
         self.exponent = 2  # decimals used for file-level totals
+        self._row_count = 0
+
+    def _next_row(self) -> int:
+        self._row_count += 1
+        return self._row_count
 
     # -- navigation
 
@@ -502,7 +509,9 @@ class _Parser:
                 continue
             account.computed += amount
             self.rows.append(
-                ParsedRow(rec.line, self._balance_row(code, amount, funds, rec, account, group))
+                ParsedRow(
+                    self._next_row(), self._balance_row(code, amount, funds, rec, account, group)
+                )
             )
 
     def _balance_row(
@@ -539,7 +548,8 @@ class _Parser:
         account.computed += amount or 0
         problem = _unbookable(code, amount)
         if problem is not None or amount is None:
-            self.quarantine.append(QuarantinedRow(rec.line, rec.raw, problem or "no amount"))
+            reason = f"line {rec.line}: {problem or 'no amount'}"
+            self.quarantine.append(QuarantinedRow(self._next_row(), rec.raw, reason))
             return
         direction = "CRDT" if int(code) < 400 else "DBIT"
         totals = self.credits if direction == "CRDT" else self.debits
@@ -548,7 +558,7 @@ class _Parser:
         reason = _RETURN_REASON.search(text)
         self.rows.append(
             ParsedRow(
-                rec.line,
+                self._next_row(),
                 _row(
                     record_type="TXN",
                     statement_id=account.statement_id,
