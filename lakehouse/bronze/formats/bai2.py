@@ -548,8 +548,8 @@ class _Parser:
         account.computed += amount or 0
         problem = _unbookable(code, amount)
         if problem is not None or amount is None:
-            reason = f"line {rec.line}: {problem or 'no amount'}"
-            self.quarantine.append(QuarantinedRow(self._next_row(), rec.raw, reason))
+            why = f"line {rec.line}: {problem or 'no amount'}"
+            self.quarantine.append(QuarantinedRow(self._next_row(), rec.raw, why))
             return
         direction = "CRDT" if int(code) < 400 else "DBIT"
         totals = self.credits if direction == "CRDT" else self.debits
