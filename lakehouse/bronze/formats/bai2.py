@@ -54,7 +54,9 @@ Rows (``BANK_COLUMNS``):
 Layout quirks handled: several records on one physical line (split where ``/`` is
 followed by a record code and a comma), CRLF/LF/CR, missing ``/`` terminators, ``16``
 text containing commas and ``/`` (the text is everything after the fixed fields),
-``88`` lines starting with ``/``, ``88`` continuing an ``03`` in the middle of a
+``88`` lines starting with ``/``, a ``16``/``88`` text without ``/`` wrapped onto the
+next line without an ``88`` (the line carries on the text; it is not counted as a
+record), ``88`` continuing an ``03`` in the middle of a
 type/amount group, trailing commas, ``+`` signs, zero padding, funds types
 ``0``/``1``/``2``/``S``/``V``/``D``/``Z``. Known limit: inside ``16``/``88`` text, a ``/``
 directly followed by a record code and a comma (``/16,``) is read as a record boundary.
@@ -97,6 +99,7 @@ _MAX_AMOUNT_DIGITS = 18
 
 _BALANCE_TYPES = {"010": "OPBD", "015": "CLBD", "040": "OPAV", "045": "CLAV"}
 _DEFAULT_CURRENCY = "USD"
+_WRAPPED = ""  # code of a physical line that carries on the text of an unterminated 16/88
 
 
 # --------------------------------------------------------------------------- records
@@ -120,10 +123,11 @@ class _Record:
     line: int
     bodies: list[str] = field(default_factory=list)
     raws: list[str] = field(default_factory=list)
+    wrapped: int = 0  # text lines without a record code: not records, so not counted
 
     @property
     def physical_count(self) -> int:
-        return len(self.bodies)
+        return len(self.bodies) - self.wrapped
 
     @property
     def raw(self) -> str:
@@ -140,7 +144,11 @@ def _record_end(line: str, start: int, text_mode: bool) -> int:
 
 
 def _split_records(text: str) -> list[_Physical]:
-    """Cut the text into physical records (several may share one line)."""
+    """Cut the text into physical records (several may share one line).
+
+    A line without a record code right after a ``16`` or ``88`` whose text has no ``/``
+    terminator carries on that text (some banks wrap long texts without an ``88``).
+    """
     records: list[_Physical] = []
     text_mode = False  # inside a 16 and its 88s: '/' may be part of the text
     for line_no, line in enumerate(_LINE_BREAK.split(text), start=1):
@@ -148,6 +156,10 @@ def _split_records(text: str) -> list[_Physical]:
         while _NON_BLANK.search(line, pos):
             match = _RECORD_START.match(line, pos)
             if match is None or match.group(1) not in _RECORD_CODES:
+                if pos == 0 and text_mode and not records[-1].raw.endswith("/"):
+                    pos = _record_end(line, 0, text_mode)
+                    records.append(_Physical(_WRAPPED, line[:pos], line_no, line[:pos].strip()))
+                    continue
                 found = line[pos:].strip()[:20]
                 raise Malformed(f"line {line_no}: expected a BAI2 record code, found {found!r}")
             code = match.group(1)
@@ -163,11 +175,12 @@ def _logical_records(physical: list[_Physical]) -> list[_Record]:
     """Attach every ``88`` to the record it continues."""
     records: list[_Record] = []
     for rec in physical:
-        if rec.code == "88":
+        if rec.code in ("88", _WRAPPED):
             if not records:
                 raise Malformed(f"line {rec.line}: 88 continuation without a record before it")
             records[-1].bodies.append(rec.body)
             records[-1].raws.append(rec.raw)
+            records[-1].wrapped += rec.code == _WRAPPED
         else:
             records.append(_Record(rec.code, rec.line, [rec.body], [rec.raw]))
     return records

@@ -235,6 +235,33 @@ def test_several_records_on_one_physical_line() -> None:
     assert [r.row_number for r in parsed.rows] == [1, 2, 3]  # all on line 1
 
 
+def test_16_text_wrapped_onto_the_next_line_without_88() -> None:
+    data = _one_account(
+        "16,142,2500,Z,,,ACH SETTLEMENT      BATCH 7",
+        "0042 TRAILING PART        /",
+        "16,451,600,Z,,,CARD FEES",
+        "88,SEPTEMBER",
+        "AND OCTOBER/",
+        account_total=6100,
+        records=5,  # 03, two 16s, one 88 and the 49: the wrapped lines are not records
+    )
+    parsed = parse(data, "wrapped.bai")
+    assert parsed.warnings == []
+    first, second = _txns(parsed)
+    assert first["description"] == "ACH SETTLEMENT      BATCH 7 0042 TRAILING PART"
+    assert (
+        first["raw"] == "16,142,2500,Z,,,ACH SETTLEMENT      BATCH 7\n0042 TRAILING PART        /"
+    )
+    assert second["description"] == "CARD FEES SEPTEMBER AND OCTOBER"
+
+
+def test_line_without_a_code_after_a_terminated_record_is_malformed() -> None:
+    data = _one_account("16,142,2500,Z,,,DONE/", "NOT A RECORD/", account_total=5500, records=3)
+    assert (
+        _rejected(data) == "malformed: line 5: expected a BAI2 record code, found 'NOT A RECORD/'"
+    )
+
+
 @pytest.mark.parametrize("sep", ["\n", "\r\n", "\r"])
 def test_line_endings(sep: str) -> None:
     records = [
