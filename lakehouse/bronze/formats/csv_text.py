@@ -26,6 +26,7 @@ from lakehouse.bronze.formats.base import FileRejected, RowError, decode_text
 
 __all__ = [
     "MAX_AMOUNT_DIGITS",
+    "MAX_FIELD_CHARS",
     "MONEY_CONTEXT",
     "CsvRecord",
     "CsvTable",
@@ -44,6 +45,12 @@ __all__ = [
 ]
 
 MAX_AMOUNT_DIGITS = 24  # more digits than any real amount: refuse rather than round
+
+# A cell longer than this is no real value (a reference, a name, a description): its row
+# is quarantined, not the file rejected. The csv module's own limit is raised above it
+# so that such a row can be read, and kept whole in the quarantine.
+MAX_FIELD_CHARS = 131_072
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 # Wide enough for every sum of <= 24-digit amounts; Inexact traps any silent rounding.
 MONEY_CONTEXT = Context(prec=100, traps=[InvalidOperation, Inexact, Overflow, DivisionByZero])
@@ -112,14 +119,22 @@ def _clean_header(fields: Sequence[str]) -> tuple[str, ...]:
 
 
 def fit_record(record: CsvRecord, width: int) -> tuple[str, ...]:
-    """The record cut to the header width; RowError when short or with extra values."""
+    """The record cut to the header width; RowError when short, with extra values or
+    with a cell longer than :data:`MAX_FIELD_CHARS`."""
     fields = record.fields
     if len(fields) < width:
         raise RowError(f"short row: {len(fields)} fields, the header has {width}")
     extra = fields[width:]
     if not is_blank(extra):
         raise RowError(f"row has {len(fields)} fields with values, the header has {width}")
-    return fields[:width]
+    fields = fields[:width]
+    if fields and max(map(len, fields)) > MAX_FIELD_CHARS:
+        column, cell = next((i, f) for i, f in enumerate(fields, 1) if len(f) > MAX_FIELD_CHARS)
+        raise RowError(
+            f"column {column} holds {len(cell)} characters, more than the "
+            f"{MAX_FIELD_CHARS} a field may have"
+        )
+    return fields
 
 
 def record_text(fields: Iterable[str], delimiter: str = ",") -> str:

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from lakehouse.bronze.formats.base import PARTNER_COLUMNS, ParsedFile, rows_schema
 from lakehouse.bronze.formats.csv_text import (
+    MAX_FIELD_CHARS,
     MONEY_CONTEXT,
     CsvTable,
     format_decimal,
@@ -89,7 +90,10 @@ def parse_columns(
         return None
     arrays = [pa.array([record.number for record in records], pa.int32())]
     arrays += [pa.array(values[field], pa.string()) for field in FIELDS]
-    arrays.append(_raw_json(cells, bound.keys, plain))
+    raw = _raw_json(cells, bound.keys, plain)
+    if raw is None:
+        return None
+    arrays.append(raw)
     return ParsedFile(
         format=layout.name,
         columns=PARTNER_COLUMNS,
@@ -183,13 +187,18 @@ def _column_accounts(cells: Sequence[tuple[str, ...]], bound: Bound) -> list[str
     return list(dict.fromkeys(text.strip() for row in rows for text in row if text.strip()))
 
 
-def _raw_json(cells: Sequence[tuple[str, ...]], keys: Sequence[str], plain: bool) -> pa.Array:
+def _raw_json(
+    cells: Sequence[tuple[str, ...]], keys: Sequence[str], plain: bool
+) -> pa.Array | None:
     """``json.dumps({key: cell}, ensure_ascii=False)`` of every row, joined by Arrow
-    (``plain``: no cell holds a character JSON escapes)."""
+    (``plain``: no cell holds a character JSON escapes); None when a cell is longer than
+    a field may be (the row path quarantines its row)."""
     pieces: list[pa.Array | str] = []
     for number, (key, column) in enumerate(zip(keys, cells, strict=True)):
         prefix = ("{" if number == 0 else ", ") + json.dumps(key, ensure_ascii=False) + ": "
         array = pa.array(column, pa.string())
+        if (pc.max(pc.utf8_length(array)).as_py() or 0) > MAX_FIELD_CHARS:
+            return None
         if not plain and pc.any(pc.match_substring_regex(array, _JSON_ESCAPED)).as_py():
             escaped = [json.dumps(text, ensure_ascii=False) for text in column]
             pieces += [prefix, pa.array(escaped, pa.string())]

@@ -141,6 +141,32 @@ def test_duplicate_entry_ids_warn() -> None:
     assert parsed.warnings == ["1 entry_id values appear more than once: le_0001"]
 
 
+@pytest.mark.parametrize("size", [200 * 1024, 2 * 1024 * 1024])
+def test_oversized_cell_quarantines_its_row_on_both_paths(size: int) -> None:
+    huge = "R" * size
+    lines = LEDGER.splitlines()
+    lines[2] = lines[2].replace("LN-1001-R3,adyen", f"{huge},adyen")
+    data = ("\n".join(lines) + "\n").encode()
+    assert parse_columnar(data) is None  # the column path leaves the row to the row path
+    for parsed in (parse(data, "x.csv"), parse_row_by_row(data)):
+        assert [row.row_number for row in parsed.records()] == [1, 3]
+        (bad,) = parsed.quarantine
+        assert bad.row_number == 2
+        assert bad.reason == (
+            f"column 9 holds {size} characters, more than the 131072 a field may have"
+        )
+        assert huge in bad.raw  # kept whole
+
+
+def test_long_cell_within_the_limit_is_accepted_alike() -> None:
+    long = "R" * 100_000
+    data = LEDGER.replace("LN-1001-R3,adyen", f"{long},adyen").encode()
+    fast = parse_columnar(data)
+    assert fast is not None
+    assert fast.records() == parse_row_by_row(data).records()
+    assert fast.records()[1].values["external_ref"] == long
+
+
 def test_empty_file_is_rejected() -> None:
     with pytest.raises(FileRejected, match="no CSV header"):
         parse(b"", "x.csv")

@@ -396,6 +396,19 @@ def test_cp1252_file_is_read_with_a_warning() -> None:
     assert parsed.warnings[0].startswith("not UTF-8")
 
 
+def test_oversized_cell_quarantines_its_row_on_both_paths() -> None:
+    huge = "R" * (200 * 1024)
+    text = replace_line(BATCH_112, 1, "LN-1001-R3", huge)
+    layout = default_layouts()["adyen"]
+    for column_wise in (True, False):
+        parsed = parse_with_layout(text.encode(), "x.csv", layout, column_wise=column_wise)
+        assert parsed.table is None  # the row path decided
+        (bad,) = parsed.quarantine
+        assert (bad.row_number, huge in bad.raw) == (1, True)
+        assert bad.reason.endswith("characters, more than the 131072 a field may have")
+        assert [row.row_number for row in parsed.records()] == [2, 3, 4, 5, 6]
+
+
 def test_bytes_neither_utf8_nor_cp1252_are_read_as_latin1_with_a_warning() -> None:
     text = replace_line(BATCH_112, 1, "LN-1001-R3", "LN-1001-\x81")
     parsed = parser_for("adyen")(text.encode("latin-1"), "x.csv")
