@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,12 +84,27 @@ def is_blank(fields: Sequence[str]) -> bool:
     return not "".join(fields).strip()
 
 
+# Read after the file's last line: when it comes back as a row of its own, every quoted
+# field was closed; when it was swallowed into a field, the file ends inside quotes.
+_END_OF_FILE = "\ue000end of file\ue000"
+
+
 def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = itertools.chain(io.StringIO(text, newline=""), [_END_OF_FILE])
+    reader = csv.reader(lines, delimiter=delimiter)
+    last: list[str] | None = None
     try:
-        yield from reader
+        for row in reader:
+            if last is not None:
+                yield last
+            last = row
     except csv.Error as exc:
         raise FileRejected(f"not a readable CSV file: {exc} (line {reader.line_num})") from None
+    if last != [_END_OF_FILE]:
+        raise FileRejected(
+            "truncated: the file ends inside a quoted field (a quote opened on its last "
+            "row never closes)"
+        )
 
 
 def read_csv(data: bytes, delimiter: str = ",") -> CsvTable:

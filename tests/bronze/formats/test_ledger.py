@@ -167,6 +167,13 @@ def test_long_cell_within_the_limit_is_accepted_alike() -> None:
     assert fast.records()[1].values["external_ref"] == long
 
 
+def test_file_ending_inside_quotes_is_rejected_as_truncated() -> None:
+    data = (LEDGER + 'le_0004,fee,LN-1,M-1,1.00,EUR,2024-03-04,2024-03-04T09:00:00Z,"LN-1').encode()
+    with pytest.raises(FileRejected, match=r"^x.csv: truncated: the file ends inside a quoted"):
+        parse(data, "x.csv")
+    assert parse_columnar(data) is None
+
+
 def test_empty_file_is_rejected() -> None:
     with pytest.raises(FileRejected, match="no CSV header"):
         parse(b"", "x.csv")
@@ -187,7 +194,8 @@ def test_random_bytes_parse_or_reject(data: bytes) -> None:
 @given(body=st.text(alphabet=st.sampled_from(list('0123456789.,-:TZ"ab \n')), max_size=400))
 def test_noise_after_the_header_keeps_row_accounting(body: str) -> None:
     parsed = assert_invariants(parse, (HEADER + "\n" + body).encode())
-    assert isinstance(parsed, ParsedFile), "a ledger header with any body is read row by row"
+    if isinstance(parsed, FileRejected):  # only a quote left open at the end rejects
+        assert parsed.reason.startswith("truncated: the file ends inside a quoted field")
 
 
 def _same_outcome(fast: ParsedFile, reference: ParsedFile) -> None:
