@@ -86,8 +86,8 @@ MANIFEST = TableSpec(
             StructField("_run_id", StringType(), False),
         ]
     ),
-    keys=("file_sha256",),
-    description="One row per distinct file content ever landed: its outcome and row counts.",
+    keys=("feed", "file_sha256"),
+    description="One row per distinct file content ever landed in a feed: outcome, row counts.",
 )
 
 REJECTED_FILES = TableSpec(
@@ -105,6 +105,6 @@ REJECTED_FILES = TableSpec(
             StructField("_run_id", StringType(), False),
         ]
     ),
-    keys=("file_sha256",),
+    keys=("feed", "file_sha256"),
     description="Files rejected whole (unparseable or control totals off), with the reason.",
 )
