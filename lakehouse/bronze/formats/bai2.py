@@ -67,9 +67,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
+from lakehouse.bronze.formats.bank import bank_row, from_minor_units, yymmdd_date
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
@@ -93,7 +93,6 @@ _NEXT_RECORD = re.compile(r"/(?=[ \t]*(?:01|02|03|16|49|88|98|99),)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NON_BLANK = re.compile(r"\S")
 _AMOUNT = re.compile(r"[+-]?[0-9]+")
-_YYMMDD = re.compile(r"[0-9]{6}")
 _RETURN_REASON = re.compile(r'Reason:\s*"?\s*(R\d\d)\b')
 _MAX_AMOUNT_DIGITS = 18
 
@@ -264,18 +263,8 @@ def _count(value: str, what: str, line: int) -> int | None:
     return number
 
 
-def _iso_date(value: str) -> str | None:
-    """ISO date of a YYMMDD value (``%y`` pivot: 69-99 -> 19xx), None if not a date."""
-    if not _YYMMDD.fullmatch(value):
-        return None
-    try:
-        return datetime.strptime(value, "%y%m%d").date().isoformat()
-    except ValueError:
-        return None
-
-
 def _date(value: str, what: str, line: int) -> str:
-    iso = _iso_date(value)
+    iso = yymmdd_date(value)
     if iso is None:
         raise Malformed(f"line {line}: {what} {value[:30]!r} is not a YYMMDD date")
     return iso
@@ -288,11 +277,6 @@ def _currency(value: str, line: int) -> str | None:
     if not (len(code) == 3 and code.isascii() and code.isalpha()):
         raise Malformed(f"line {line}: currency {value[:30]!r} is not an ISO 4217 code")
     return code
-
-
-def _major(minor: int, exponent: int) -> Decimal:
-    """Exact conversion of minor units to a Decimal in major units."""
-    return Decimal(f"{minor}e-{exponent}")
 
 
 def _type_code(value: str, what: str, line: int) -> str:
@@ -339,12 +323,6 @@ def _read_distributions(fields: _Fields) -> None:
             )
         _count(fields.next(), "funds type D availability days", line)
         _amount(fields.next(), "funds type D amount", line)
-
-
-def _row(**values: str | None) -> dict[str, str | None]:
-    row: dict[str, str | None] = dict.fromkeys(BANK_COLUMNS)
-    row.update(values)
-    return row
 
 
 # --------------------------------------------------------------------------- parser
@@ -535,14 +513,14 @@ class _Parser:
             direction = "CRDT"
         elif 400 <= int(code) < 700:
             direction = "DBIT"
-        return _row(
+        return bank_row(
             record_type="BALANCE",
             statement_id=account.statement_id,
             account_id=account.number,
             currency=account.currency,
             booking_date=group.as_of,
             value_date=funds.value_date,
-            amount=str(_major(abs(amount), minor_units(account.currency))),
+            amount=str(from_minor_units(abs(amount), minor_units(account.currency))),
             credit_debit=direction,
             reversal="false",
             balance_type=_BALANCE_TYPES.get(code, f"BAI:{code}"),
@@ -572,14 +550,14 @@ class _Parser:
         self.rows.append(
             ParsedRow(
                 self._next_row(),
-                _row(
+                bank_row(
                     record_type="TXN",
                     statement_id=account.statement_id,
                     account_id=account.number,
                     currency=account.currency,
                     booking_date=group.as_of,
                     value_date=funds.value_date,
-                    amount=str(_major(amount, exponent)),
+                    amount=str(from_minor_units(amount, exponent)),
                     credit_debit=direction,
                     reversal="true" if reason else "false",
                     type_code=code,
@@ -606,9 +584,9 @@ class _Parser:
         if written is None:
             self.warnings.append(f"{what} control total is blank; not checked")
         elif written != computed:
-            self.errors.append(
-                f"{what} total {_major(written, exponent)} != computed {_major(computed, exponent)}"
-            )
+            stated = from_minor_units(written, exponent)
+            counted = from_minor_units(computed, exponent)
+            self.errors.append(f"{what} total {stated} != computed {counted}")
 
     def _check_count(self, what: str, value: str, computed: int, line: int) -> None:
         written = _count(value, what, line)
@@ -628,7 +606,7 @@ class _Parser:
 
     def totals(self) -> dict[str, str]:
         return {
-            "file_control_total": str(_major(self.file_total, self.exponent)),
+            "file_control_total": str(from_minor_units(self.file_total, self.exponent)),
             "credits": str(_sum_major(self.credits, self.exponent)),
             "debits": str(_sum_major(self.debits, self.exponent)),
         }
@@ -646,9 +624,9 @@ def _unbookable(code: str, amount: int | None) -> str | None:
 
 
 def _sum_major(by_exponent: dict[int, int], exponent: int) -> Decimal:
-    total = _major(0, exponent)
+    total = from_minor_units(0, exponent)
     for exp, minor in sorted(by_exponent.items()):
-        total += _major(minor, exp)
+        total += from_minor_units(minor, exp)
     return total
 
 

@@ -44,6 +44,7 @@ from typing import Any
 
 from lxml import etree
 
+from lakehouse.bronze.formats.bank import BankRows
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
@@ -284,32 +285,18 @@ class _Statement:
     balances: list[_Balance] = field(default_factory=list)
 
 
-@dataclass
-class _Context:
+@dataclass(kw_only=True)
+class _Context(BankRows):
     fmt: str
     path: str
-    rows: list[ParsedRow] = field(default_factory=list)
-    quarantine: list[QuarantinedRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
-    currencies: list[str] = field(default_factory=list)
     excess_decimals: list[str] = field(default_factory=list)
     position: int = 0
     entries: int = 0
-    credits: Decimal = Decimal(0)
-    debits: Decimal = Decimal(0)
     statements: list[_Statement] = field(default_factory=list)
 
     def next_row(self) -> int:
         self.position += 1
         return self.position
-
-    def note(self, *, account: str | None = None, currency: str | None = None) -> None:
-        if account and account not in self.accounts:
-            self.accounts.append(account)
-        if currency and currency not in self.currencies:
-            self.currencies.append(currency)
 
     def check_precision(self, amount: _Amount, row_number: int) -> None:
         if _decimals(amount.text) > minor_units(amount.currency):

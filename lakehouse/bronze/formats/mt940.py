@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from lakehouse.bronze.formats.bank import BankRows
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
@@ -493,23 +494,7 @@ def _read_free_text(prose: list[str]) -> _Details:
 # ---------------------------------------------------------------------------------- rows
 
 
-@dataclass
-class _Result:
-    rows: list[ParsedRow] = field(default_factory=list)
-    quarantine: list[QuarantinedRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
-    currencies: list[str] = field(default_factory=list)
-    credits: Decimal = Decimal(0)
-    debits: Decimal = Decimal(0)
-
-    def note(self, account: str | None, currency: str | None) -> None:
-        if account and account not in self.accounts:
-            self.accounts.append(account)
-        if currency and currency not in self.currencies:
-            self.currencies.append(currency)
-
+class _Result(BankRows):
     def parsed_file(self, statements: list[_Statement]) -> ParsedFile:
         ccy = self.currencies[0] if len(self.currencies) == 1 else None
         totals = {
@@ -545,7 +530,7 @@ def _closing(statement: _Statement) -> _Balance | None:
 
 def _emit_statement(statement: _Statement, result: _Result) -> None:
     currency = statement.currency
-    result.note(statement.account, currency)
+    result.note(account=statement.account, currency=currency)
     result.warnings.extend(f"statement {statement.statement_id}: {w}" for w in statement.warnings)
     for balance in statement.balances:
         result.rows.append(_balance_row(statement, balance))

@@ -47,9 +47,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
+from lakehouse.bronze.formats.bank import bank_row, from_minor_units, yymmdd_date
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
@@ -70,7 +70,6 @@ _BLOCKING_FACTOR = 10
 _HASH_MODULUS = 10**10
 _RECORD_TYPES = frozenset("156789")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_YYMMDD = re.compile(r"[0-9]{6}")
 _CURRENCY = "USD"
 # DDA (2x), savings (3x), general ledger (4x), loan (5x); x1/x6 are returns/NOCs of x2-x4/x7-x9
 _CREDIT_CODES = frozenset(
@@ -139,18 +138,8 @@ def _lines(text: str) -> list[_Line]:
     return records
 
 
-def _date(value: str) -> str | None:
-    """ISO date of a YYMMDD field, or None when it is not a real date."""
-    if not _YYMMDD.fullmatch(value):
-        return None
-    try:
-        return datetime.strptime(value, "%y%m%d").date().isoformat()
-    except ValueError:
-        return None
-
-
 def _dollars(cents: int) -> Decimal:
-    return Decimal(f"{cents}e-2")
+    return from_minor_units(cents, 2)
 
 
 def _direction(line: _Line) -> str:
@@ -163,12 +152,6 @@ def _direction(line: _Line) -> str:
         f"line {line.row}: transaction code {code!r} is not an ACH entry code "
         "(21-24, 26-29, 31-34, 36-39, 41-44, 46-49, 51-56)"
     )
-
-
-def _row(**values: str | None) -> dict[str, str | None]:
-    row: dict[str, str | None] = dict.fromkeys(BANK_COLUMNS)
-    row.update(values)
-    return row
 
 
 def _join(*parts: str | None) -> str | None:
@@ -232,7 +215,7 @@ class _Parser:
             )
             raise Malformed(f"no file header (1) record: found {found}")
         self._pos += 1
-        self.creation_date = _date(header.field(24, 29))
+        self.creation_date = yymmdd_date(header.field(24, 29))
         batches: list[_Batch] = []
         while (nxt := self._peek()) is not None and nxt.kind == "5":
             batches.append(self._batch(len(batches) + 1))
@@ -311,7 +294,7 @@ class _Parser:
     def _batch_header(self, header: _Line, index: int) -> _Batch:
         description = header.field(54, 63).strip()
         effective = header.field(70, 75)
-        booking_date = _date(effective)
+        booking_date = yymmdd_date(effective)
         if booking_date is None:
             booking_date = self.creation_date
             fallback = f"the file creation date {booking_date}" if booking_date else "empty"
@@ -358,7 +341,7 @@ class _Parser:
         reason = _reason(entry)
         is_return = reason is not None and reason.startswith("R")
         info = [a.field(4, 83) for a in entry.addenda_of("05", "17")]
-        return _row(
+        return bank_row(
             record_type="TXN",
             statement_id=batch.number,
             account_id=batch.company_id or None,
