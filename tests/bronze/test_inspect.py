@@ -141,8 +141,10 @@ def test_directory_is_rejected_with_the_os_error(tmp_path: Path) -> None:
     assert str(summary["reason"]).startswith("cannot read file: [Errno")
 
 
-def failing_parser(exc: Exception) -> Callable[[str], Callable[[bytes, str], ParsedFile]]:
-    def get_parser(name: str) -> Callable[[bytes, str], ParsedFile]:
+def failing_parser(
+    exc: Exception,
+) -> Callable[[str, Path], Callable[[bytes, str], ParsedFile]]:
+    def get_parser(name: str, layouts: Path) -> Callable[[bytes, str], ParsedFile]:
         def parse(data: bytes, path: str) -> ParsedFile:
             raise exc
 
@@ -187,7 +189,7 @@ def test_missing_parser_module_is_a_clean_rejection(
 def test_detection_crash_is_a_clean_rejection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def detect(data: bytes, path: str) -> str:
+    def detect(data: bytes, path: str, layouts: Path) -> str:
         raise OSError("conf unreadable")
 
     monkeypatch.setattr(inspect_module, "detect_format", detect)
@@ -282,3 +284,23 @@ def test_stripe_samples_are_accepted() -> None:
             rows,
             0,
         )
+
+
+def test_a_layout_of_another_layouts_file_is_recognised(tmp_path: Path) -> None:
+    from tests.test_feed_formats import layouts_with_acme
+
+    layouts = layouts_with_acme(tmp_path)
+    report = write(
+        tmp_path,
+        "acme.csv",
+        b"Kind,Acme Ref,Order,Booked,Ccy,Gross,Fee,Net\n"
+        b"Settled,A-1,O-1,2026-11-02 10:00,CHF,10.00,0.50,9.50\n",
+    )
+    summary, code = inspect_file(report, layouts)
+    assert (summary["format"], summary["status"], summary["totals"]["net:CHF"], code) == (
+        "acme",
+        "ok",
+        "9.50",
+        0,
+    )
+    assert inspect_file(report)[0]["reason"].startswith("unrecognised format")
