@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from lakehouse.synthetic import noise as noise_
 from lakehouse.synthetic import writers
+from lakehouse.synthetic.noise import NoiseSpec
 from lakehouse.synthetic.writers import AchReturn, BankLine, Statement
 
 CENT = Decimal("0.01")
@@ -499,10 +501,22 @@ def generate(
     landing: Path,
     truth_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    noise: NoiseSpec | Mapping[str, float] | str | None = None,
 ) -> GeneratedFeeds:
-    """Write the landing files for ``days`` days from ``start``; see the module docstring."""
+    """Write the landing files for ``days`` days from ``start``; see the module docstring.
+
+    ``noise`` (a :class:`NoiseSpec`, ``{kind: rate}`` or ``"kind=rate,..."``; see
+    :mod:`lakehouse.synthetic.noise`) mangles partner and bank references before they
+    are written; the truth stays the same.
+    """
+    spec = noise_.spec_of(noise)
     gen = Generator(seed, start, days, volume)
     gen.build()
+    for day in gen.dates:
+        bucket = gen.by_day[day]
+        noise_.apply_to_day(
+            seed, day, spec, bucket.adyen, bucket.stripe, [bucket.us_lines, bucket.eu_lines]
+        )
     files: list[Path] = []
 
     def put(feed: str, name: str, data: bytes) -> None:
