@@ -1,0 +1,182 @@
+"""Commands that only read (no JVM): exceptions, audit, history, score, inspect, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from lakehouse.cli._output import Subcommands, iso_date, out, print_table
+
+EXCEPTION_COLUMNS = [
+    "leg",
+    "item_id",
+    "item_ref",
+    "state",
+    "reason_code",
+    "amount",
+    "currency",
+    "partner",
+    "business_date",
+    "age_days",
+    "aging_bucket",
+]
+
+
+def cmd_exceptions(args: argparse.Namespace) -> int:
+    from lakehouse.readers import read_table
+
+    df = read_table("gold.recon_exceptions", as_of=args.as_of)
+    if args.leg:
+        df = df[df.leg == args.leg]
+    if args.partner:
+        df = df[df.partner == args.partner]
+    if args.bucket:
+        df = df[df.aging_bucket == args.bucket]
+    if args.reason:
+        df = df[df.reason_code == args.reason]
+    if args.min_amount is not None:
+        df = df[df.amount.abs() >= args.min_amount]
+    df = df.sort_values(["age_days", "leg", "item_id"], ascending=[False, True, True])[
+        EXCEPTION_COLUMNS
+    ]
+    if args.format == "csv":
+        df.to_csv(sys.stdout, index=False)
+    else:
+        print_table(df.head(args.limit).to_dict("records"), title=f"{len(df)} open exception(s)")
+    return 0
+
+
+def _audit_version(args: argparse.Namespace) -> int | date | None:
+    if args.as_of_version is not None:
+        return int(args.as_of_version)
+    return args.as_of  # type: ignore[no-any-return]
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from lakehouse.readers import open_table
+
+    name = args.table if "." in args.table else f"gold.{args.table}"
+    table = open_table(name, _audit_version(args))
+    df = table.to_pandas()
+    if args.json:
+        out.print_json(
+            data={
+                "table": name,
+                "version": table.version(),
+                "rows": len(df),
+                "data": json.loads(
+                    df.head(args.limit).to_json(orient="records", date_format="iso")
+                ),
+            }
+        )
+    else:
+        print_table(
+            df.head(args.limit).to_dict("records"),
+            title=f"{name} at version {table.version()}: {len(df)} rows",
+        )
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from lakehouse.readers import open_table
+
+    name = args.table if "." in args.table else f"gold.{args.table}"
+    rows = []
+    for commit in open_table(name).history():
+        meta = json.loads(commit.get("userMetadata") or "{}")
+        metrics = commit.get("operationMetrics") or {}
+        rows.append(
+            {
+                "version": commit.get("version"),
+                "timestamp": datetime.fromtimestamp(commit["timestamp"] / 1000, UTC).isoformat(
+                    timespec="seconds"
+                ),
+                "operation": commit.get("operation"),
+                "as_of": meta.get("as_of"),
+                "run_id": meta.get("run_id"),
+                "step": meta.get("step"),
+                "rows_written": metrics.get("numOutputRows"),
+            }
+        )
+    if args.json:
+        out.print_json(data=rows)
+    else:
+        print_table(rows, title=f"history of {name}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from lakehouse.score import score
+
+    result = score(Path(args.truth))
+    if args.json:
+        out.print_json(data={k: v for k, v in result.items()})
+        return 0
+    rows = [{"scope": "overall", **result["overall"]}]
+    rows += [{"scope": f"leg {k}", **v} for k, v in result["legs"].items()]
+    rows += [{"scope": f"reason {k}", **v} for k, v in result["reason_codes"].items()]
+    print_table(rows, title="precision / recall against the truth")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from lakehouse.bronze.inspect import inspect_file, render_text
+
+    summary, code = inspect_file(Path(args.file))
+    if args.json:
+        out.print(json.dumps(summary, indent=2, default=str), soft_wrap=True)
+    else:
+        out.print(render_text(summary))
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from lakehouse.report import write_report
+
+    path = write_report(Path(args.out), args.date)
+    out.print(f"report written to {path}")
+    return 0
+
+
+def register(sub: Subcommands) -> None:
+    p = sub.add_parser("exceptions", help="list open breaks")
+    p.add_argument("--leg")
+    p.add_argument("--partner")
+    p.add_argument("--bucket")
+    p.add_argument("--reason")
+    p.add_argument("--min-amount", type=float, dest="min_amount")
+    p.add_argument("--as-of", type=iso_date, dest="as_of")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_exceptions)
+
+    for name, func in (("audit", cmd_audit), ("history", cmd_history)):
+        p = sub.add_parser(name, help=f"{name} of a table (time travel)")
+        p.add_argument(
+            "--table", required=True, help="e.g. recon_exceptions or silver.bank_balances"
+        )
+        p.add_argument("--json", action="store_true")
+        if name == "audit":
+            group = p.add_mutually_exclusive_group()
+            group.add_argument("--as-of", type=iso_date, dest="as_of")
+            group.add_argument("--as-of-version", type=int, dest="as_of_version")
+            p.add_argument("--limit", type=int, default=50)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("score", help="precision/recall of gold against a truth folder")
+    p.add_argument("--truth", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("inspect", help="detect, parse and check one file (no Spark)")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("report", help="write the HTML report")
+    p.add_argument("--date", type=iso_date)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_report)
