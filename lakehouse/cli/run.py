@@ -12,6 +12,16 @@ from typing import Any
 from lakehouse.cli._output import Subcommands, console, iso_date, out, print_table, progress
 
 
+def noise_spec(value: str) -> Any:
+    """argparse type: a checked ``--noise`` spec, or a one-line error with the fix."""
+    from lakehouse.synthetic.noise import NoiseSpec, NoiseSpecError
+
+    try:
+        return NoiseSpec.parse(value)
+    except NoiseSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from lakehouse.synthetic.generator import generate
 
@@ -23,6 +33,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         Path(args.out),
         Path(args.truth) if args.truth else None,
         progress=progress,
+        noise=args.noise,
     )
     out.print(
         f"wrote {len(feeds.files)} files to {args.out}"
@@ -149,6 +160,13 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--volume", type=int, default=200, help="ledger events per day")
     p.add_argument("--out", default="data/landing", help="landing folder")
     p.add_argument("--truth", default=None, help="folder for matches.csv and exceptions.csv")
+    p.add_argument(
+        "--noise",
+        type=noise_spec,
+        default=None,
+        metavar="KIND=RATE,...",
+        help="reference noise, e.g. all=0.02,narrative=1 (docs/synthetic.md); default: none",
+    )
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("demo", help="generate a few days and run the whole pipeline")
