@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 import numpy as np
-
-from lakehouse.synthetic.writers import BankLine
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Target = Literal["partner", "bank", "payout"]
 
@@ -152,15 +152,14 @@ def rng_for(seed: int, day: date, target: Target) -> np.random.Generator:
     return np.random.default_rng([seed, _STREAM, day.toordinal(), TARGETS.index(target)])
 
 
-def choose(spec: NoiseSpec, target: Target, n: int, rng: np.random.Generator) -> list[str | None]:
-    """The kind each of ``n`` target records gets (None: untouched)."""
+def choose(spec: NoiseSpec, target: Target, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Per target record, the index of its kind in ``spec.kinds(target)`` (-1: untouched)."""
     kinds = spec.kinds(target)
     if not kinds or n == 0:
-        return [None] * n
+        return np.full(n, -1)
     bounds = np.cumsum([spec.rate(k) for k in kinds])
     picks = np.searchsorted(bounds, rng.random(n), side="right")
-    names: list[str | None] = [*kinds, None]
-    return [names[i] for i in picks.tolist()]
+    return np.where(picks < len(kinds), picks, -1)
 
 
 # ---- one value ------------------------------------------------------------------
@@ -215,17 +214,26 @@ def payout_narrative(partner: str, reference: str, style: int) -> str:
 
 
 def references(
-    refs: Sequence[str], target: Target, spec: NoiseSpec, rng: np.random.Generator
-) -> list[str]:
+    refs: pa.Array | Sequence[str], target: Target, spec: NoiseSpec, rng: np.random.Generator
+) -> pa.Array:
     """``refs`` with the target's noise kinds applied (same length, same order)."""
-    picked = choose(spec, target, len(refs), rng)
-    out = list(refs)
-    for kind in spec.kinds(target):
-        rows = [i for i, k in enumerate(picked) if k == kind]
+    values = refs if isinstance(refs, pa.Array) else pa.array(list(refs), pa.string())
+    picked = choose(spec, target, len(values), rng)
+    chosen = np.flatnonzero(picked >= 0)
+    if len(chosen) == 0:
+        return values
+    originals: list[str] = values.take(pa.array(chosen)).to_pylist()
+    noisy = list(originals)
+    for k, kind in enumerate(spec.kinds(target)):
+        rows = np.flatnonzero(picked[chosen] == k).tolist()
         if rows:
-            for i, value in zip(rows, _apply(kind, [refs[i] for i in rows], rng), strict=True):
-                out[i] = value
-    return out
+            for row, value in zip(
+                rows, _apply(kind, [originals[i] for i in rows], rng), strict=True
+            ):
+                noisy[row] = value
+    mask = np.zeros(len(values), dtype=bool)
+    mask[chosen] = True
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(noisy, pa.string()))
 
 
 def _apply(kind: str, refs: list[str], rng: np.random.Generator) -> Iterable[str]:
@@ -255,47 +263,82 @@ def payouts(
     picked = choose(spec, "payout", len(refs), rng)
     styles = rng.integers(0, 3, len(refs)).tolist() if refs else []
     return [
-        payout_narrative(partner, ref, style) if kind else None
-        for partner, ref, style, kind in zip(partners, refs, styles, picked, strict=True)
+        payout_narrative(partner, ref, style) if kind >= 0 else None
+        for partner, ref, style, kind in zip(partners, refs, styles, picked.tolist(), strict=True)
     ]
 
 
 # ---- records ----------------------------------------------------------------------
 
-PARTNER_TYPES = {"Settled", "Refunded", "Chargeback"}  # Adyen transaction rows
-STRIPE_CATEGORIES = {"charge", "refund", "dispute"}  # Stripe transaction rows
-DISBURSEMENT_CODES = {"495", "ESCT"}  # BAI2 outgoing wire, camt SEPA credit transfer
+PARTNER_TYPES = ("Settled", "Refunded", "Chargeback")  # Adyen transaction rows
+STRIPE_CATEGORIES = ("charge", "refund", "dispute")  # Stripe transaction rows
+DISBURSEMENT_CODES = ("495", "ESCT")  # BAI2 outgoing wire, camt SEPA credit transfer
 PAYOUT_CODES = {"RCDT": "adyen", "195": "stripe"}  # bank credits of partner payouts
 ADYEN_BATCH_PREFIX = "ADYEN-BATCH-"
 
 
-def apply_to_day(
+def _noise_column(
+    table: pa.Table,
+    column: str,
+    rows: pa.Array,
+    target: Target,
+    spec: NoiseSpec,
+    rng: np.random.Generator,
+) -> pa.Table:
+    """``table`` with ``column`` noised on the rows where ``rows`` is true."""
+    where = np.flatnonzero(np.asarray(rows.to_numpy(zero_copy_only=False)))
+    values = table.column(column).combine_chunks()
+    noisy = references(values.take(pa.array(where)), target, spec, rng)
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[where] = True
+    merged = pc.replace_with_mask(values, pa.array(mask), noisy)
+    return table.set_column(table.schema.get_field_index(column), column, merged)
+
+
+def apply(
     seed: int,
     day: date,
     spec: NoiseSpec,
-    adyen: list[dict[str, str]],
-    stripe: list[dict[str, str]],
-    bank_lines: list[list[BankLine]],
-) -> None:
-    """Noise one day's records in place, before they are written."""
+    adyen: pa.Table | None,
+    stripe: pa.Table | None,
+    bank: pa.Table,
+) -> tuple[pa.Table | None, pa.Table | None, pa.Table]:
+    """Noise one day's records (records.ADYEN, STRIPE and BANK tables) before writing."""
     if not spec.enabled:
-        return
-    rows = [(r, "Merchant Reference") for r in adyen if r.get("Type") in PARTNER_TYPES]
-    rows += [(r, "description") for r in stripe if r.get("reporting_category") in STRIPE_CATEGORIES]
-    noisy = references([r[f] for r, f in rows], "partner", spec, rng_for(seed, day, "partner"))
-    for (row, name), value in zip(rows, noisy, strict=True):
-        row[name] = value
-    spots = [(lines, i) for lines in bank_lines for i, ln in enumerate(lines)]
-    disbursed = [(ls, i) for ls, i in spots if ls[i].type_code in DISBURSEMENT_CODES]
-    refs = [ls[i].customer_reference for ls, i in disbursed]
-    for (ls, i), value in zip(
-        disbursed, references(refs, "bank", spec, rng_for(seed, day, "bank")), strict=True
-    ):
-        ls[i] = replace(ls[i], customer_reference=value)
-    paid = [(ls, i) for ls, i in spots if ls[i].type_code in PAYOUT_CODES]
-    partners = [PAYOUT_CODES[ls[i].type_code] for ls, i in paid]
-    refs = [ls[i].customer_reference.removeprefix(ADYEN_BATCH_PREFIX) for ls, i in paid]
-    texts = payouts(partners, refs, spec, rng_for(seed, day, "payout"))
-    for (ls, i), text in zip(paid, texts, strict=True):
-        if text is not None:
-            ls[i] = replace(ls[i], customer_reference="", text=text)
+        return adyen, stripe, bank
+    partner = rng_for(seed, day, "partner")
+    if adyen is not None:
+        rows = pc.is_in(adyen.column("type"), pa.array(PARTNER_TYPES))
+        adyen = _noise_column(adyen, "reference", rows, "partner", spec, partner)
+    if stripe is not None:
+        rows = pc.is_in(stripe.column("category"), pa.array(STRIPE_CATEGORIES))
+        stripe = _noise_column(stripe, "description", rows, "partner", spec, partner)
+    rows = pc.is_in(bank.column("type_code"), pa.array(DISBURSEMENT_CODES))
+    bank = _noise_column(bank, "customer_reference", rows, "bank", spec, rng_for(seed, day, "bank"))
+    return adyen, stripe, _payout_narratives(seed, day, spec, bank)
+
+
+def _payout_narratives(seed: int, day: date, spec: NoiseSpec, bank: pa.Table) -> pa.Table:
+    if "narrative" not in dict(spec.rates):
+        return bank
+    codes = bank.column("type_code").to_pylist()
+    where = [i for i, code in enumerate(codes) if code in PAYOUT_CODES]
+    if not where:
+        return bank
+    refs = bank.column("customer_reference").to_pylist()
+    texts = payouts(
+        [PAYOUT_CODES[codes[i]] for i in where],
+        [refs[i].removeprefix(ADYEN_BATCH_PREFIX) for i in where],
+        spec,
+        rng_for(seed, day, "payout"),
+    )
+    text = bank.column("text").to_pylist()
+    for i, narrative in zip(where, texts, strict=True):
+        if narrative is not None:
+            refs[i], text[i] = "", narrative
+    bank = bank.set_column(
+        bank.schema.get_field_index("customer_reference"),
+        "customer_reference",
+        pa.array(refs, pa.string()),
+    )
+    return bank.set_column(bank.schema.get_field_index("text"), "text", pa.array(text, pa.string()))

@@ -22,7 +22,7 @@ def _refs(n: int) -> list[str]:
 def test_each_kind_lands_at_its_rate_and_keeps_its_promise(kind: str, target: str) -> None:
     refs = _refs(6000)
     spec = NoiseSpec.of({kind: 0.1})
-    out = noise.references(refs, target, spec, np.random.default_rng(11))  # type: ignore[arg-type]
+    out = noise.references(refs, target, spec, np.random.default_rng(11)).to_pylist()  # type: ignore[arg-type]
     changed = [(v, r) for v, r in zip(out, refs, strict=True) if v != r]
     assert abs(len(changed) - 600) < 5 * (6000 * 0.1 * 0.9) ** 0.5
     broken = [(v, r) for v, r in changed if not PROMISES[kind](v, r)]
@@ -33,7 +33,9 @@ def test_each_kind_lands_at_its_rate_and_keeps_its_promise(kind: str, target: st
 def test_kinds_sharing_a_target_split_one_draw_so_a_record_gets_at_most_one() -> None:
     refs = _refs(8000)
     rates = {k: 0.15 for k in PROMISES}
-    out = noise.references(refs, "partner", NoiseSpec.of(rates), np.random.default_rng(5))
+    out = noise.references(
+        refs, "partner", NoiseSpec.of(rates), np.random.default_rng(5)
+    ).to_pylist()
     counts = dict.fromkeys(PROMISES, 0)
     for value, ref in zip(out, refs, strict=True):
         if value == ref:
@@ -86,9 +88,11 @@ def test_payouts_noise_at_rate_one_rewrites_every_line() -> None:
 def test_same_seed_same_noise_and_streams_are_per_target_and_day() -> None:
     refs = _refs(500)
     spec = NoiseSpec.of({"all": 0.1})
-    once = noise.references(refs, "partner", spec, noise.rng_for(3, _day(), "partner"))
-    again = noise.references(refs, "partner", spec, noise.rng_for(3, _day(), "partner"))
-    other = noise.references(refs, "partner", spec, noise.rng_for(3, _day(1), "partner"))
+    once = noise.references(refs, "partner", spec, noise.rng_for(3, _day(), "partner")).to_pylist()
+    again = noise.references(refs, "partner", spec, noise.rng_for(3, _day(), "partner")).to_pylist()
+    other = noise.references(
+        refs, "partner", spec, noise.rng_for(3, _day(1), "partner")
+    ).to_pylist()
     assert once == again
     assert once != other
 
