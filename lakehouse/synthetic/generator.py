@@ -34,10 +34,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakehouse.landing import LandingZone
 from lakehouse.synthetic import closing, events, statements, writers
 from lakehouse.synthetic import noise as noise_
 from lakehouse.synthetic.noise import NoiseSpec
-from lakehouse.synthetic.output import LocalSink, TruthFiles
+from lakehouse.synthetic.output import LocalSink, Sink, TruthFiles, ZoneSink
 from lakehouse.synthetic.records import BANK, Calendar, concat
 from lakehouse.synthetic.writers import AchReturn
 
@@ -48,7 +49,8 @@ OPENING = {"US": 250_000_000, "EU": 180_000_000}  # cents
 
 @dataclass
 class GeneratedFeeds:
-    files: list[Path]
+    files: list[Path]  # local files (empty when written to a landing zone)
+    uris: list[str]  # every file written: local paths or s3:// URIs
     days: list[date]
     ledger_events: int
     truth_matches: int = 0
@@ -83,12 +85,14 @@ def generate(
     start: date,
     days: int,
     volume: int,
-    landing: Path,
+    landing: Path | LandingZone,
     truth_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
     noise: NoiseSpec | Mapping[str, float] | str | None = None,
 ) -> GeneratedFeeds:
     """Write the landing files for ``days`` days from ``start``; see the module docstring.
+
+    ``landing`` is a folder, or a landing zone (e.g. S3) that each file is put into.
 
     ``noise`` (a :class:`NoiseSpec`, ``{kind: rate}`` or ``"kind=rate,..."``; see
     :mod:`lakehouse.synthetic.noise`) mangles partner and bank references before they
@@ -100,7 +104,7 @@ def generate(
         raise ValueError(f"volume must be >= 1 ledger event a day, got {volume}")
     spec = noise_.spec_of(noise)
     cal = Calendar(start, days)
-    sink = LocalSink(landing)
+    sink = LocalSink(landing) if isinstance(landing, Path) else ZoneSink(landing)
     truth = TruthFiles(truth_dir)
     writer = _DayWriter(cal, sink, seed, spec)
     counters = events.Counters()
@@ -127,10 +131,9 @@ def generate(
         if progress:
             progress(f"{day}: {entries:,} ledger entries")
     if progress:
-        progress(f"generated {len(sink.files)} files, {n_events:,} ledger entries over {days} days")
-    return GeneratedFeeds(
-        sink.files, [cal.date(i) for i in range(days)], n_events, truth.matches, truth.exceptions
-    )
+        progress(f"generated {len(sink.uris)} files, {n_events:,} ledger entries over {days} days")
+    dates = [cal.date(i) for i in range(days)]
+    return GeneratedFeeds(sink.files, sink.uris, dates, n_events, truth.matches, truth.exceptions)
 
 
 def _draw_day(
@@ -173,7 +176,7 @@ def _stamp(day: date) -> str:
 class _DayWriter:
     """Writes one day's files: planted file-level breaks and running bank balances."""
 
-    def __init__(self, cal: Calendar, sink: LocalSink, seed: int, spec: NoiseSpec) -> None:
+    def __init__(self, cal: Calendar, sink: Sink, seed: int, spec: NoiseSpec) -> None:
         self.cal, self.sink, self.seed, self.spec = cal, sink, seed, spec
         self.balances = dict(OPENING)
         self.missing_eu = 1 if cal.days >= 3 else None  # the EU bank skips this statement

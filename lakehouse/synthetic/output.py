@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
 
+from lakehouse.landing import LandingZone
 from lakehouse.synthetic import text as tx
 from lakehouse.synthetic.records import Truth
 
@@ -16,24 +18,53 @@ Pieces = Iterable[bytes | memoryview]
 CHUNK = 500_000
 
 
-class LocalSink:
-    """Writes landing files under a folder (``<root>/<feed>/<name>``), piece by piece."""
+class Sink:
+    """Where one generated file goes: ``open`` yields a binary stream; the file appears
+    whole when the block ends, never half written."""
+
+    def __init__(self) -> None:
+        self.files: list[Path] = []  # local files written
+        self.uris: list[str] = []  # every file written (paths or s3:// URIs)
+
+    def open(self, feed: str, name: str) -> AbstractContextManager[BinaryIO]:
+        raise NotImplementedError
+
+    def put(self, feed: str, name: str, pieces: Pieces) -> None:
+        with self.open(feed, name) as fh:
+            fh.writelines(pieces)
+
+
+class LocalSink(Sink):
+    """Files under a folder (``<root>/<feed>/<name>``), streamed to disk."""
 
     def __init__(self, root: Path) -> None:
+        super().__init__()
         self.root = root
-        self.files: list[Path] = []
 
     @contextmanager
     def open(self, feed: str, name: str) -> Iterator[BinaryIO]:
         path = self.root / feed / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as fh:
+        tmp = path.with_name(f".{name}.tmp")  # hidden: the landing zone skips it
+        with tmp.open("wb") as fh:
             yield fh
+        tmp.replace(path)
         self.files.append(path)
+        self.uris.append(str(path))
 
-    def put(self, feed: str, name: str, pieces: Pieces) -> None:
-        with self.open(feed, name) as fh:
-            fh.writelines(pieces)
+
+class ZoneSink(Sink):
+    """Objects put through a landing zone (S3: one PUT per file, atomic for readers)."""
+
+    def __init__(self, zone: LandingZone) -> None:
+        super().__init__()
+        self.zone = zone
+
+    @contextmanager
+    def open(self, feed: str, name: str) -> Iterator[BinaryIO]:
+        buffer = io.BytesIO()
+        yield buffer
+        self.uris.append(self.zone.put(feed, name, buffer.getvalue()))
 
 
 class TruthFiles:

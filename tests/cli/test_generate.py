@@ -24,8 +24,8 @@ def _bytes(root: Path) -> dict[str, bytes]:
 
 def test_noise_option_writes_what_the_api_writes(tmp_path, capsys):
     argv = ["--days", "2", "--volume", "40", "--seed", "9", "--start", "2026-11-02"]
-    code, _ = _run(capsys, *argv, "--out", str(tmp_path / "cli"), "--noise", "all=0.1")
-    assert code == 0
+    code, text = _run(capsys, *argv, "--out", str(tmp_path / "cli"), "--noise", "all=0.1")
+    assert code == 0 and f"wrote 12 files to {tmp_path / 'cli'}" in text
     generate(9, date(2026, 11, 2), 2, 40, tmp_path / "api", noise="all=0.1")
     clean = tmp_path / "clean"
     generate(9, date(2026, 11, 2), 2, 40, clean)
@@ -33,15 +33,22 @@ def test_noise_option_writes_what_the_api_writes(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    ("noise", "message"),
+    ("argv", "message"),
     [
-        ("typo", "noise 'typo' is not KIND=RATE"),
-        ("typos=0.1", "noise kind 'typos' is unknown"),
-        ("all=0.3", "keep the sum <= 1"),
+        (["--days", "-1"], "error: --days -1: generate at least one day, e.g. --days 3"),
+        (["--days", "0"], "error: --days 0: generate at least one day"),
+        (["--volume", "0"], "error: --volume 0: ledger events a day must be >= 1"),
+        (["--volume", "-5"], "error: --volume -5: ledger events a day must be >= 1"),
+        (["--noise", "typo"], "error: --noise typo: noise 'typo' is not KIND=RATE"),
+        (["--noise", "typos=0.1"], "noise kind 'typos' is unknown; use one of embed"),
+        (["--noise", "all=0.3"], "sum to 1.8; a record gets one kind, keep the sum <= 1"),
+        (["--noise", "[reconcile]=1"], "noise kind '[reconcile]' is unknown"),
+        (["--truth", "s3://bucket/truth"], "the truth is written to a local folder"),
     ],
 )
-def test_bad_noise_is_refused_with_the_fix(tmp_path, capsys, noise, message):
-    code, text = _run(capsys, "--out", str(tmp_path), "--noise", noise)
+def test_impossible_arguments_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
+    code, text = _run(capsys, "--out", str(tmp_path / "out"), *argv)
     assert code == 2
-    assert message in text and "Traceback" not in text
-    assert not any(tmp_path.iterdir())
+    assert message in text
+    assert len(text.strip().splitlines()) == 1 and "Traceback" not in text
+    assert not (tmp_path / "out").exists()
