@@ -1,14 +1,20 @@
 """One end-to-end run: generated feeds -> bronze -> silver -> gold over five days.
 
 Exact gold counts are asserted through the generator's ground truth (every planted
-match and break found, nothing else), then the guarantees of DESIGN §4: re-running a
+match and break found, nothing else), then the guarantees users rely on: re-running a
 day changes nothing, a late bank line moves an exception to MATCHED, time travel
-answers "as of D", and a manual match survives a full backfill.
+answers "as of D", and manual decisions survive a full backfill.
+
+The tests are independent of each other's order: ``five_days`` is built once and only
+read; a test that writes works on its own copy (``own_copy``), and the backfill with
+decisions is a module fixture of its own (``decided``), also only read.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -27,11 +33,34 @@ LAST = START + timedelta(days=DAYS - 1)
 GOLD = ("recon_items", "recon_matches", "recon_exceptions", "aging", "daily_summary")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Run:
     settings: Settings
     truth: Path
     root: str
+
+
+def _settings(base: Path) -> Settings:
+    """Settings of the lakehouse ``base/lake`` fed by the landing zone ``base/land``."""
+    env = {
+        **os.environ,
+        "LAKEHOUSE_ROOT": str(base / "lake"),
+        "LAKEHOUSE_LANDING": str(base / "land"),
+    }
+    return load_settings(env=env)
+
+
+def _run_all_days(settings: Settings, spark) -> None:  # type: ignore[no-untyped-def]
+    for i in range(DAYS):  # oldest day first
+        run_day(START + timedelta(days=i), settings, spark)
+
+
+def _copy(run: Run, base: Path) -> Run:
+    """A private lakehouse and landing zone with the same content and history."""
+    for folder in ("lake", "land"):
+        shutil.copytree(Path(run.settings.storage.root).parent / folder, base / folder)
+    settings = _settings(base)
+    return Run(settings, run.truth, settings.storage.root)
 
 
 def business_snapshot(root: str, table: str, as_of_date: date | None = None) -> list[tuple]:
@@ -44,28 +73,86 @@ def business_snapshot(root: str, table: str, as_of_date: date | None = None) -> 
 
 
 @pytest.fixture(scope="module")
-def run(spark, tmp_path_factory) -> Run:
-    import os
-
+def five_days(spark, tmp_path_factory) -> Run:  # type: ignore[no-untyped-def]
+    """Five generated days run in order. Tests only read it."""
     base = tmp_path_factory.mktemp("e2e")
-    env = dict(os.environ, LAKEHOUSE_ROOT=str(base / "lake"), LAKEHOUSE_LANDING=str(base / "land"))
-    settings = load_settings(env=env)
+    settings = _settings(base)
     generate(11, START, DAYS, 40, base / "land", base / "truth")
-    for i in range(DAYS):
-        run_day(START + timedelta(days=i), settings, spark)
+    _run_all_days(settings, spark)
     return Run(settings, base / "truth", settings.storage.root)
 
 
-def test_gold_matches_the_ground_truth_exactly(run):
-    result = score(run.truth, run.root)
+@pytest.fixture
+def own_copy(five_days: Run, tmp_path: Path) -> Run:
+    """A copy of ``five_days`` that a test may write to."""
+    return _copy(five_days, tmp_path)
+
+
+@dataclass(frozen=True)
+class Decided:
+    run: Run
+    left: list[str]  # a short payment matched by hand ...
+    right: list[str]  # ... with its partner row
+    fee: str  # an unexpected bank fee written off
+    returned: str  # a returned ACH entry written off, a member of a MATCHED batch
+
+
+@pytest.fixture(scope="module")
+def decided(five_days: Run, spark, tmp_path_factory) -> Decided:  # type: ignore[no-untyped-def]
+    """A copy of ``five_days`` with three decisions, then every day run again in order
+    (a full backfill). Tests only read it."""
+    from lakehouse.decisions import record_decision
+
+    run = _copy(five_days, tmp_path_factory.mktemp("decided"))
+    items = read_table("gold.recon_items", root=run.root)
+    partial = items[(items.reason_code == "AMOUNT_MISMATCH") & (items.leg == "ledger_partner")]
+    match_id = partial.match_id.iloc[0]
+    left = partial[(partial.match_id == match_id) & (partial.side == "left")].item_id.tolist()
+    right = partial[(partial.match_id == match_id) & (partial.side == "right")].item_id.tolist()
+    fee = items[items.reason_code == "UNEXPECTED_BANK_ITEM"].item_id.iloc[0]
+    returned = items[(items.reason_code == "RETURNED") & (items.side == "left")].item_id.iloc[0]
+    decided_at = datetime.combine(START + timedelta(days=2), time(12, 0), UTC)
+    who = {"user": "analyst@lender", "decided_at": decided_at}
+    record_decision(
+        run.settings,
+        "match",
+        "ledger_partner",
+        reason="short payment accepted",
+        left_ids=left,
+        right_ids=right,
+        **who,
+    )
+    record_decision(
+        run.settings,
+        "write_off",
+        "ledger_bank",
+        reason="bank fee, booked by hand",
+        item_id=fee,
+        **who,
+    )
+    record_decision(
+        run.settings,
+        "write_off",
+        "ledger_bank",
+        reason="borrower in collections",
+        item_id=returned,
+        user="analyst@lender",
+        decided_at=decided_at + timedelta(days=2),
+    )
+    _run_all_days(run.settings, spark)
+    return Decided(run, left, right, fee, returned)
+
+
+def test_gold_matches_the_ground_truth_exactly(five_days):
+    result = score(five_days.truth, five_days.root)
     assert result["misses"] == [] and result["false_positives"] == []
     assert result["overall"]["precision"] == 1.0
     assert result["overall"]["recall"] == 1.0
-    with (run.truth / "matches.csv").open() as fh:
+    with (five_days.truth / "matches.csv").open() as fh:
         truth_matches = sum(1 for _ in csv.DictReader(fh))
-    matches = read_table("gold.recon_matches", root=run.root)
+    matches = read_table("gold.recon_matches", root=five_days.root)
     assert int((matches.status == "MATCHED").sum()) == truth_matches
-    reasons = set(read_table("gold.recon_exceptions", root=run.root).reason_code)
+    reasons = set(read_table("gold.recon_exceptions", root=five_days.root).reason_code)
     assert reasons == {
         "MISSING_COUNTERPART",
         "AMOUNT_MISMATCH",
@@ -77,13 +164,13 @@ def test_gold_matches_the_ground_truth_exactly(run):
     }
 
 
-def test_every_gold_table_readable_without_jvm(run):
+def test_every_gold_table_readable_without_jvm(five_days):
     for table in GOLD:
-        assert len(read_table(f"gold.{table}", root=run.root)) > 0, table
+        assert len(read_table(f"gold.{table}", root=five_days.root)) > 0, table
 
 
-def test_open_items_are_kept_apart_from_closed_ones(run):
-    items = read_table("gold.recon_items", root=run.root)
+def test_open_items_are_kept_apart_from_closed_ones(five_days):
+    items = read_table("gold.recon_items", root=five_days.root)
     is_open = items.state.isin(["PARTIAL", "PENDING", "EXCEPTION"])
     assert is_open.any() and (~is_open).any()
     assert items[is_open]._closed_as_of.isna().all()
@@ -91,20 +178,20 @@ def test_open_items_are_kept_apart_from_closed_ones(run):
     assert (items[~is_open]._closed_as_of >= items[~is_open].business_date).all()
 
 
-def test_late_bank_line_moves_exception_to_matched(run):
+def test_late_bank_line_moves_exception_to_matched(five_days):
     payout = "adyen:batch-1000:MerchantPayout"
 
     def state(as_of: date | None) -> str:
-        items = read_table("gold.recon_items", as_of=as_of, root=run.root)
+        items = read_table("gold.recon_items", as_of=as_of, root=five_days.root)
         return str(items[items.item_ref == payout].state.iloc[0])
 
     assert state(START + timedelta(days=2)) == "EXCEPTION"
     assert state(START + timedelta(days=3)) == "MATCHED"
 
 
-def test_nacha_return_reverses_the_match_of_the_entry_it_names(run):
-    items = read_table("gold.recon_items", root=run.root)
-    matches = read_table("gold.recon_matches", root=run.root)
+def test_nacha_return_reverses_the_match_of_the_entry_it_names(five_days):
+    items = read_table("gold.recon_items", root=five_days.root)
+    matches = read_table("gold.recon_matches", root=five_days.root)
     returned = items[(items.reason_code == "RETURNED") & (items.side == "left")].iloc[0]
     reversal = matches[matches.match_id == returned.match_id].iloc[0]
     assert (reversal.status, reversal.strategy) == ("REVERSED", "reversal")
@@ -118,76 +205,39 @@ def test_nacha_return_reverses_the_match_of_the_entry_it_names(run):
     assert set(batch.status) == {"MATCHED", "REVERSED"}
     # before the return arrived the entry was MATCHED; as of its date it is not
     before = read_table(
-        "gold.recon_items", as_of=the_return.business_date - timedelta(days=1), root=run.root
+        "gold.recon_items", as_of=the_return.business_date - timedelta(days=1), root=five_days.root
     )
     assert before[before.item_id == returned.item_id].state.tolist() == ["MATCHED"]
 
 
-def test_rerunning_the_last_day_changes_no_business_column(run, spark):
-    before = {t: business_snapshot(run.root, t) for t in GOLD}
-    run_day(LAST, run.settings, spark)
-    after = {t: business_snapshot(run.root, t) for t in GOLD}
+def test_rerunning_the_last_day_changes_no_business_column(own_copy, spark):
+    before = {t: business_snapshot(own_copy.root, t) for t in GOLD}
+    run_day(LAST, own_copy.settings, spark)
+    after = {t: business_snapshot(own_copy.root, t) for t in GOLD}
     assert before == after
 
 
-def test_manual_match_survives_a_full_backfill(run, spark):
-    from lakehouse.decisions import record_decision
-
-    items = read_table("gold.recon_items", root=run.root)
-    partial = items[(items.reason_code == "AMOUNT_MISMATCH") & (items.leg == "ledger_partner")]
-    match_id = partial.match_id.iloc[0]
-    left = partial[(partial.match_id == match_id) & (partial.side == "left")].item_id.tolist()
-    right = partial[(partial.match_id == match_id) & (partial.side == "right")].item_id.tolist()
-    decided = datetime.combine(START + timedelta(days=2), time(12, 0), UTC)
-    record_decision(
-        run.settings,
-        "match",
-        "ledger_partner",
-        reason="short payment accepted",
-        user="analyst@lender",
-        left_ids=left,
-        right_ids=right,
-        decided_at=decided,
-    )
-    fee = items[items.reason_code == "UNEXPECTED_BANK_ITEM"].item_id.iloc[0]
-    record_decision(
-        run.settings,
-        "write_off",
-        "ledger_bank",
-        reason="bank fee, booked by hand",
-        user="analyst@lender",
-        item_id=fee,
-        decided_at=decided,
-    )
-    returned = items[(items.reason_code == "RETURNED") & (items.side == "left")].item_id.iloc[0]
-    record_decision(
-        run.settings,
-        "write_off",
-        "ledger_bank",
-        reason="borrower in collections",
-        user="analyst@lender",
-        item_id=returned,
-        decided_at=decided + timedelta(days=2),
-    )
-    for i in range(DAYS):  # a full backfill, oldest day first
-        run_day(START + timedelta(days=i), run.settings, spark)
-    items = read_table("gold.recon_items", root=run.root)
-    assert items[items.item_id == returned].state.tolist() == ["WRITTEN_OFF"]
+def test_manual_decisions_survive_a_full_backfill(decided: Decided):
+    root = decided.run.root
+    items = read_table("gold.recon_items", root=root)
+    assert items[items.item_id == decided.returned].state.tolist() == ["WRITTEN_OFF"]
     # writing off one member of a MATCHED ACH batch leaves the batch matched
-    matches = read_table("gold.recon_matches", root=run.root)
+    matches = read_table("gold.recon_matches", root=root)
     batch = matches[
-        (matches.status == "MATCHED") & matches.left_ids.apply(lambda ids: returned in list(ids))
+        (matches.status == "MATCHED")
+        & matches.left_ids.apply(lambda ids: decided.returned in list(ids))
     ]
     assert len(batch) == 1
-    others = [i for i in batch.left_ids.iloc[0] if i != returned]
+    others = [i for i in batch.left_ids.iloc[0] if i != decided.returned]
     assert set(items[items.item_id.isin(others)].state) == {"MATCHED"}
-    chosen = items[items.item_id.isin(left + right)]
+    chosen = items[items.item_id.isin(decided.left + decided.right)]
     assert set(chosen.state) == {"MATCHED"}
     assert chosen.rule.str.startswith("manual:").all()
-    assert items[items.item_id == fee].state.tolist() == ["WRITTEN_OFF"]
-    exceptions = read_table("gold.recon_exceptions", root=run.root)
-    assert not exceptions.item_id.isin([*left, *right, fee, returned]).any()
-    decisions = read_table("silver.manual_decisions", root=run.root)
+    assert items[items.item_id == decided.fee].state.tolist() == ["WRITTEN_OFF"]
+    exceptions = read_table("gold.recon_exceptions", root=root)
+    decided_ids = [*decided.left, *decided.right, decided.fee, decided.returned]
+    assert not exceptions.item_id.isin(decided_ids).any()
+    decisions = read_table("silver.manual_decisions", root=root)
     assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 3
 
 
@@ -200,11 +250,11 @@ def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:
     return int(exit_info.value.code or 0), capsys.readouterr().out
 
 
-def test_cli_exceptions_filters_and_csv(run, monkeypatch, capsys):
+def test_cli_exceptions_filters_and_csv(five_days, monkeypatch, capsys):
     code, out = _cli(
         monkeypatch,
         capsys,
-        run,
+        five_days,
         "exceptions",
         "--format",
         "csv",
@@ -217,13 +267,15 @@ def test_cli_exceptions_filters_and_csv(run, monkeypatch, capsys):
     assert len(lines) > 1 and all(",UNEXPECTED_BANK_ITEM," in line for line in lines[1:])
 
 
-def test_cli_history_and_audit_by_as_of_date(run, monkeypatch, capsys):
-    code, out = _cli(monkeypatch, capsys, run, "history", "--table", "recon_exceptions", "--json")
+def test_cli_history_and_audit_by_as_of_date(five_days, monkeypatch, capsys):
+    code, out = _cli(
+        monkeypatch, capsys, five_days, "history", "--table", "recon_exceptions", "--json"
+    )
     assert code == 0 and '"as_of": "2026-11-02"' in out and '"run_id"' in out
     code, out = _cli(
         monkeypatch,
         capsys,
-        run,
+        five_days,
         "audit",
         "--table",
         "daily_summary",
@@ -234,33 +286,32 @@ def test_cli_history_and_audit_by_as_of_date(run, monkeypatch, capsys):
     assert code == 0 and '"2026-11-03' not in out and "2026-11-02" in out
 
 
-def test_cli_error_names_the_fix(run, monkeypatch, capsys):
-    code, _ = _cli(monkeypatch, capsys, run, "audit", "--table", "no_such_table")
+def test_cli_error_names_the_fix(five_days, monkeypatch, capsys):
+    code, _ = _cli(monkeypatch, capsys, five_days, "audit", "--table", "no_such_table")
     assert code == 2
 
 
-def test_runs_from_the_close_equal_whole_window_runs(run, spark, tmp_path):
-    """Each day of the fixture (and of the backfill with decisions above) started from
-    the previous close; a lakehouse that re-reads the whole window every day over the
-    same feeds must hold exactly the same gold rows."""
-    import os
-
-    env = dict(
-        os.environ,
-        LAKEHOUSE_ROOT=str(tmp_path / "lake"),
-        LAKEHOUSE_LANDING=run.settings.storage.landing,
-        LAKEHOUSE__RECONCILE__FROM_CLOSE="false",
+def test_runs_from_the_close_equal_whole_window_runs(decided: Decided, spark, tmp_path):
+    """Each day of ``decided`` started from the previous close, decisions included; a
+    lakehouse that re-reads the whole window every day over the same feeds and
+    decisions must hold exactly the same gold rows."""
+    run = decided.run
+    whole_window = load_settings(
+        env={
+            **os.environ,
+            "LAKEHOUSE_ROOT": str(tmp_path / "lake"),
+            "LAKEHOUSE_LANDING": run.settings.storage.landing,
+            "LAKEHOUSE__RECONCILE__FROM_CLOSE": "false",
+        }
     )
-    whole_window = load_settings(env=env)
     assert run.settings.reconcile_from_close and not whole_window.reconcile_from_close
-    for i in range(DAYS):
-        run_day(START + timedelta(days=i), whole_window, spark)
+    _run_all_days(whole_window, spark)
     for table in ("recon_items", "recon_matches"):
         assert business_snapshot(whole_window.storage.root, table) == business_snapshot(
             run.root, table
         ), table
-    # derived per-day tables: the fixture's earlier days were re-run after later ones
-    # (the backfill above), so only the last day is comparable
+    # derived per-day tables: decided's earlier days were re-run after later ones (the
+    # backfill), so only the last day is comparable
     for table in ("daily_summary", "aging"):
         last = business_snapshot(run.root, table, as_of_date=LAST)
         assert last, table
