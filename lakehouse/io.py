@@ -13,10 +13,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
 from typing import TypeVar
 
 from delta.tables import DeltaTable
@@ -98,10 +99,19 @@ class RunContext:
     extra: dict[str, str] = field(default_factory=dict)
 
     def commit_metadata(self, step: str) -> str:
-        return json.dumps(
-            {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "step": step, **self.extra},
-            sort_keys=True,
-        )
+        return commit_info(self.run_id, step, self.as_of, **self.extra)
+
+
+def commit_info(run_id: str, step: str, as_of: date | None = None, **extra: str) -> str:
+    """The ``userMetadata`` JSON of a commit: ``{"run_id", "as_of", "step"}`` plus ``extra``.
+
+    Commits that change no business data (table maintenance) have no ``as_of``, so
+    "as of business day D" time travel (:mod:`lakehouse.asof`) skips them.
+    """
+    info: dict[str, str] = {"run_id": run_id, "step": step}
+    if as_of is not None:
+        info["as_of"] = as_of.isoformat()
+    return json.dumps({**info, **extra}, sort_keys=True)
 
 
 def table_path(settings: Settings, spec: TableSpec) -> str:
@@ -285,8 +295,8 @@ def merge(
     *,
     step: str,
     update_when: str | None = None,
-    delete_scope: str | None = None,
-    target_filter: str | None = None,
+    delete_scope: Column | None = None,
+    target_filter: Column | None = None,
     key_bounds: tuple[object, object] | None = None,
 ) -> None:
     """Upsert ``df`` into the table on ``spec.keys``.
@@ -294,8 +304,9 @@ def merge(
     A matched row is updated only when a business column differs (or when
     ``update_when`` holds), so re-running a day changes no row (Delta still rewrites
     the files that hold matched rows). ``delete_scope``
-    deletes target rows inside that SQL condition (on alias ``t``) that the source
-    no longer has: the step owns that slice of the table. ``target_filter`` is added
+    deletes target rows inside that condition (a Column over the target, alias ``t``)
+    that the source no longer has: the step owns that slice of the table; the table's
+    module declares it. ``target_filter`` (also over ``t``) is added
     to the join condition to let Delta skip files and partitions; it must hold for
     every target row the source can match. ``key_bounds`` (the least and greatest
     value of the first key column in ``df``) is always safe to give: no target row
@@ -307,7 +318,7 @@ def merge(
     as a WHEN NOT MATCHED BY SOURCE clause: with such a clause Delta neither skips
     files nor leaves any untouched, so every MERGE rewrote the whole table.
     """
-    if key_bounds is not None and delete_scope:
+    if key_bounds is not None and delete_scope is not None:
         # the rows to delete are the target's keys the source lacks: outside its bounds
         raise ValueError(
             f"merge into {spec.qualified_name}: key_bounds cannot be combined with "
@@ -317,26 +328,27 @@ def merge(
     path = ensure_table(spark, settings, spec)
     columns = [f.name for f in spec.schema.fields]
     source = conform(df, spec.schema).withColumn(DELETE_FLAG, F.lit(False))
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in spec.keys)
-    if delete_scope:
+    condition = reduce(
+        Column.__and__, [F.col(f"t.`{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in spec.keys]
+    )
+    if delete_scope is not None:
         source = source.unionByName(_stale_rows(settings, spec, source, delete_scope))
-        if target_filter:
+        if target_filter is not None:
             # the stale rows are found by the scope, so the scope is part of what matches
-            target_filter = f"({target_filter}) OR ({delete_scope})"
-    if target_filter:
-        on = f"({on}) AND ({target_filter})"
-    condition: str | Column = on
+            target_filter = target_filter | delete_scope
+    if target_filter is not None:
+        condition = condition & target_filter
     if key_bounds is not None:
         first = F.col(f"t.`{spec.keys[0]}`")
         low, high = key_bounds
         # literals as Columns: key values never pass through SQL text (no quoting)
-        condition = F.expr(on) & (first >= F.lit(low)) & (first <= F.lit(high))
+        condition = condition & (first >= F.lit(low)) & (first <= F.lit(high))
     changed = update_when or changed_condition(spec)
     values: dict[str, str | Column] = {f"`{c}`": f"s.`{c}`" for c in columns}
     keep = f"NOT s.`{DELETE_FLAG}`"
     target = DeltaTable.forPath(spark, path)
     builder = target.alias("t").merge(source.alias("s"), condition)
-    if delete_scope:
+    if delete_scope is not None:
         builder = builder.whenMatchedDelete(condition=f"s.`{DELETE_FLAG}`")
     builder = builder.whenMatchedUpdate(
         condition=f"{keep} AND ({changed or 'false'})", set=values
@@ -351,7 +363,7 @@ def changed_condition(spec: TableSpec) -> str:
 
 
 def _stale_rows(
-    settings: Settings, spec: TableSpec, source: DataFrame, delete_scope: str
+    settings: Settings, spec: TableSpec, source: DataFrame, delete_scope: Column
 ) -> DataFrame:
     """The keys of target rows inside ``delete_scope`` that ``source`` does not have,
     as source rows flagged for deletion (every other column null)."""
@@ -367,12 +379,29 @@ def _stale_rows(
     )
 
 
-def replace_where(
-    df: DataFrame, settings: Settings, spec: TableSpec, ctx: RunContext, *, step: str, where: str
+def _sql_literal(value: date | str | int) -> str:
+    if isinstance(value, date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def replace_partition(
+    df: DataFrame,
+    settings: Settings,
+    spec: TableSpec,
+    ctx: RunContext,
+    *,
+    step: str,
+    values: Mapping[str, date | str | int],
 ) -> None:
-    """Replace the rows inside ``where`` (SQL on the table's columns) with ``df`` in one
-    commit; re-running it leaves the same rows. Use it for a slice a step owns whole
-    (a partition of per-run state), where a MERGE would only add work."""
+    """Replace the rows whose columns equal ``values`` (a partition a step owns whole,
+    such as a day of per-run state) with ``df`` in one commit; re-running it leaves the
+    same rows. Where a MERGE would only add work."""
+    if not values:
+        raise ValueError(f"replace_partition of {spec.qualified_name}: values is empty")
+    where = " AND ".join(f"`{column}` = {_sql_literal(v)}" for column, v in values.items())
     spark = df.sparkSession
     path = ensure_table(spark, settings, spec)
     writer = (
@@ -392,13 +421,24 @@ def delete_where(
     ctx: RunContext,
     *,
     step: str,
-    where: str,
+    where: Column,
 ) -> None:
     """Delete the rows inside ``where`` (a no-op commit when there are none)."""
     path = ensure_table(spark, settings, spec)
     target = DeltaTable.forPath(spark, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(lambda: target.delete(where), path)
+
+
+def run_command(spark: SparkSession, action: Callable[[], T], *, what: str, metadata: str) -> T:
+    """Run a Delta command (OPTIMIZE, VACUUM, ALTER TABLE ...) whose commits carry
+    ``metadata`` (see :func:`commit_info`), retrying only concurrent-write conflicts;
+    one that persists raises :class:`WriteConflict` naming ``what`` was run."""
+    with _commit_metadata(spark, metadata):
+        try:
+            return _with_retries(action)
+        except WriteConflict as exc:
+            raise WriteConflict(f"{what}: {exc}") from exc
 
 
 def history(spark: SparkSession, path: str, limit: int | None = None) -> DataFrame:

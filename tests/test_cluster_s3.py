@@ -74,17 +74,10 @@ def _objects(s3: Any, bucket: str, prefix: str) -> list[str]:
 def _land(s3: Any, bucket: str, env: dict[str, str], tmp_path: Path) -> Path:
     """Generate the days straight into s3://bucket/landing (the truth stays local)."""
     truth = tmp_path / "truth"
-    common = ["generate", "--seed", str(SEED), "--start", START.isoformat()]
-    common += ["--days", str(DAYS), "--volume", str(VOLUME), "--truth", str(truth)]
-    generated = _cli([*common, "--out", f"s3://{bucket}/landing"], env, tmp_path)
+    args = ["generate", "--seed", str(SEED), "--start", START.isoformat()]
+    args += ["--days", str(DAYS), "--volume", str(VOLUME), "--truth", str(truth)]
+    generated = _cli([*args, "--out", f"s3://{bucket}/landing"], env, tmp_path)
     assert generated.returncode == 0, generated.stderr
-    if not _objects(s3, bucket, "landing/"):
-        # a generator that writes local folders only: the same files, uploaded with boto3
-        local = tmp_path / "landing"
-        generated = _cli([*common, "--out", str(local)], env, tmp_path)
-        assert generated.returncode == 0, generated.stderr
-        for path in sorted(p for p in local.rglob("*") if p.is_file()):
-            s3.upload_file(str(path), bucket, f"landing/{path.relative_to(local)}")
     return truth
 
 
