@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import minio, s3_env  # noqa: F401  (fixtures for every test module)
+from tests.servers import minio, s3_env, spark_cluster  # noqa: F401  (fixtures for every test)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
