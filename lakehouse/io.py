@@ -13,10 +13,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
 from typing import TypeVar
 
 from delta.tables import DeltaTable
@@ -26,7 +27,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.config import Settings
-from lakehouse.errors import WriteConflict
+from lakehouse.errors import StorageError, WriteConflict
+from lakehouse.storage import explain_delta_error, is_s3
 
 log = logging.getLogger(__name__)
 
@@ -97,21 +99,46 @@ class RunContext:
     extra: dict[str, str] = field(default_factory=dict)
 
     def commit_metadata(self, step: str) -> str:
-        return json.dumps(
-            {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "step": step, **self.extra},
-            sort_keys=True,
-        )
+        return commit_info(self.run_id, step, self.as_of, **self.extra)
+
+
+def commit_info(run_id: str, step: str, as_of: date | None = None, **extra: str) -> str:
+    """The ``userMetadata`` JSON of a commit: ``{"run_id", "as_of", "step"}`` plus ``extra``.
+
+    Commits that change no business data (table maintenance) have no ``as_of``, so
+    "as of business day D" time travel (:mod:`lakehouse.asof`) skips them.
+    """
+    info: dict[str, str] = {"run_id": run_id, "step": step}
+    if as_of is not None:
+        info["as_of"] = as_of.isoformat()
+    return json.dumps({**info, **extra}, sort_keys=True)
 
 
 def table_path(settings: Settings, spec: TableSpec) -> str:
+    """Where the table of ``spec`` lives (the one locator: :mod:`lakehouse.storage`)."""
     return settings.storage.table_path(spec.layer, spec.name)
 
 
 def is_delta_table(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` holds a Delta table; a store that cannot be reached raises a
+    one-line StorageError instead of answering "no"."""
     try:
         return bool(DeltaTable.isDeltaTable(spark, path))
-    except Exception:
+    except Exception as exc:
+        failure = storage_failure(exc, path)
+        if failure is not None:
+            raise failure from None
         return False
+
+
+def storage_failure(exc: BaseException, path: str) -> StorageError | None:
+    """A one-line StorageError when Spark failed to reach the S3 store behind ``path``
+    (endpoint, credentials, bucket), else None."""
+    if not is_s3(path):
+        return None
+    active = SparkSession.getActiveSession()
+    endpoint = active.conf.get("spark.hadoop.fs.s3a.endpoint", "") if active else ""
+    return explain_delta_error(exc, path, endpoint or "")
 
 
 _KNOWN_TABLES: set[str] = set()
@@ -136,7 +163,7 @@ def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> st
         builder = builder.comment(spec.description)
     for key, value in TABLE_PROPERTIES.items():
         builder = builder.property(key, value)
-    _with_retries(builder.execute)
+    _with_retries(builder.execute, path)
     _KNOWN_TABLES.add(path)
     return path
 
@@ -166,7 +193,7 @@ def upgrade_layout(spark: SparkSession, path: str, spec: TableSpec) -> bool:
         .option("userMetadata", json.dumps({"step": "upgrade_layout"}))
         .partitionBy(*spec.partition_by)
     )
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
     return True
 
 
@@ -188,13 +215,17 @@ def _is_conflict(exc: Exception) -> bool:
     return any(marker in text for marker in CONFLICT_EXCEPTIONS)
 
 
-def _with_retries(action: Callable[[], T], attempts: int = 4) -> T:
-    """Run ``action``, retrying only Delta concurrent-write conflicts with backoff."""
+def _with_retries(action: Callable[[], T], path: str = "", attempts: int = 4) -> T:
+    """Run ``action`` on the table at ``path``, retrying only Delta concurrent-write
+    conflicts with backoff; a store that cannot be reached is one StorageError."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except Exception as exc:
             if not _is_conflict(exc):
+                failure = storage_failure(exc, path)
+                if failure is not None:
+                    raise failure from None
                 raise
             if attempt == attempts:
                 raise WriteConflict(
@@ -250,7 +281,7 @@ def append(
     writer = writer.option("userMetadata", ctx.commit_metadata(step))
     if txn_app_id is not None:
         writer = writer.option("txnAppId", txn_app_id).option("txnVersion", txn_version)
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
 
 
 DELETE_FLAG = "__delete"
@@ -264,8 +295,8 @@ def merge(
     *,
     step: str,
     update_when: str | None = None,
-    delete_scope: str | None = None,
-    target_filter: str | None = None,
+    delete_scope: Column | None = None,
+    target_filter: Column | None = None,
     key_bounds: tuple[object, object] | None = None,
 ) -> None:
     """Upsert ``df`` into the table on ``spec.keys``.
@@ -273,8 +304,9 @@ def merge(
     A matched row is updated only when a business column differs (or when
     ``update_when`` holds), so re-running a day changes no row (Delta still rewrites
     the files that hold matched rows). ``delete_scope``
-    deletes target rows inside that SQL condition (on alias ``t``) that the source
-    no longer has: the step owns that slice of the table. ``target_filter`` is added
+    deletes target rows inside that condition (a Column over the target, alias ``t``)
+    that the source no longer has: the step owns that slice of the table; the table's
+    module declares it. ``target_filter`` (also over ``t``) is added
     to the join condition to let Delta skip files and partitions; it must hold for
     every target row the source can match. ``key_bounds`` (the least and greatest
     value of the first key column in ``df``) is always safe to give: no target row
@@ -286,7 +318,7 @@ def merge(
     as a WHEN NOT MATCHED BY SOURCE clause: with such a clause Delta neither skips
     files nor leaves any untouched, so every MERGE rewrote the whole table.
     """
-    if key_bounds is not None and delete_scope:
+    if key_bounds is not None and delete_scope is not None:
         # the rows to delete are the target's keys the source lacks: outside its bounds
         raise ValueError(
             f"merge into {spec.qualified_name}: key_bounds cannot be combined with "
@@ -296,32 +328,33 @@ def merge(
     path = ensure_table(spark, settings, spec)
     columns = [f.name for f in spec.schema.fields]
     source = conform(df, spec.schema).withColumn(DELETE_FLAG, F.lit(False))
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in spec.keys)
-    if delete_scope:
+    condition = reduce(
+        Column.__and__, [F.col(f"t.`{k}`").eqNullSafe(F.col(f"s.`{k}`")) for k in spec.keys]
+    )
+    if delete_scope is not None:
         source = source.unionByName(_stale_rows(settings, spec, source, delete_scope))
-        if target_filter:
+        if target_filter is not None:
             # the stale rows are found by the scope, so the scope is part of what matches
-            target_filter = f"({target_filter}) OR ({delete_scope})"
-    if target_filter:
-        on = f"({on}) AND ({target_filter})"
-    condition: str | Column = on
+            target_filter = target_filter | delete_scope
+    if target_filter is not None:
+        condition = condition & target_filter
     if key_bounds is not None:
         first = F.col(f"t.`{spec.keys[0]}`")
         low, high = key_bounds
         # literals as Columns: key values never pass through SQL text (no quoting)
-        condition = F.expr(on) & (first >= F.lit(low)) & (first <= F.lit(high))
+        condition = condition & (first >= F.lit(low)) & (first <= F.lit(high))
     changed = update_when or changed_condition(spec)
     values: dict[str, str | Column] = {f"`{c}`": f"s.`{c}`" for c in columns}
     keep = f"NOT s.`{DELETE_FLAG}`"
     target = DeltaTable.forPath(spark, path)
     builder = target.alias("t").merge(source.alias("s"), condition)
-    if delete_scope:
+    if delete_scope is not None:
         builder = builder.whenMatchedDelete(condition=f"s.`{DELETE_FLAG}`")
     builder = builder.whenMatchedUpdate(
         condition=f"{keep} AND ({changed or 'false'})", set=values
     ).whenNotMatchedInsert(condition=keep, values=values)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
-        _with_retries(builder.execute)
+        _with_retries(builder.execute, path)
 
 
 def changed_condition(spec: TableSpec) -> str:
@@ -330,7 +363,7 @@ def changed_condition(spec: TableSpec) -> str:
 
 
 def _stale_rows(
-    settings: Settings, spec: TableSpec, source: DataFrame, delete_scope: str
+    settings: Settings, spec: TableSpec, source: DataFrame, delete_scope: Column
 ) -> DataFrame:
     """The keys of target rows inside ``delete_scope`` that ``source`` does not have,
     as source rows flagged for deletion (every other column null)."""
@@ -346,12 +379,29 @@ def _stale_rows(
     )
 
 
-def replace_where(
-    df: DataFrame, settings: Settings, spec: TableSpec, ctx: RunContext, *, step: str, where: str
+def _sql_literal(value: date | str | int) -> str:
+    if isinstance(value, date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def replace_partition(
+    df: DataFrame,
+    settings: Settings,
+    spec: TableSpec,
+    ctx: RunContext,
+    *,
+    step: str,
+    values: Mapping[str, date | str | int],
 ) -> None:
-    """Replace the rows inside ``where`` (SQL on the table's columns) with ``df`` in one
-    commit; re-running it leaves the same rows. Use it for a slice a step owns whole
-    (a partition of per-run state), where a MERGE would only add work."""
+    """Replace the rows whose columns equal ``values`` (a partition a step owns whole,
+    such as a day of per-run state) with ``df`` in one commit; re-running it leaves the
+    same rows. Where a MERGE would only add work."""
+    if not values:
+        raise ValueError(f"replace_partition of {spec.qualified_name}: values is empty")
+    where = " AND ".join(f"`{column}` = {_sql_literal(v)}" for column, v in values.items())
     spark = df.sparkSession
     path = ensure_table(spark, settings, spec)
     writer = (
@@ -361,7 +411,7 @@ def replace_where(
         .option("replaceWhere", where)
         .option("userMetadata", ctx.commit_metadata(step))
     )
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
 
 
 def delete_where(
@@ -371,13 +421,24 @@ def delete_where(
     ctx: RunContext,
     *,
     step: str,
-    where: str,
+    where: Column,
 ) -> None:
     """Delete the rows inside ``where`` (a no-op commit when there are none)."""
     path = ensure_table(spark, settings, spec)
     target = DeltaTable.forPath(spark, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
-        _with_retries(lambda: target.delete(where))
+        _with_retries(lambda: target.delete(where), path)
+
+
+def run_command(spark: SparkSession, action: Callable[[], T], *, what: str, metadata: str) -> T:
+    """Run a Delta command (OPTIMIZE, VACUUM, ALTER TABLE ...) whose commits carry
+    ``metadata`` (see :func:`commit_info`), retrying only concurrent-write conflicts;
+    one that persists raises :class:`WriteConflict` naming ``what`` was run."""
+    with _commit_metadata(spark, metadata):
+        try:
+            return _with_retries(action)
+        except WriteConflict as exc:
+            raise WriteConflict(f"{what}: {exc}") from exc
 
 
 def history(spark: SparkSession, path: str, limit: int | None = None) -> DataFrame:

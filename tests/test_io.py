@@ -75,7 +75,7 @@ def test_merge_deletes_what_the_source_dropped_inside_its_scope_only(spark, sett
     merge(_rows(spark, before), settings, BY_DAY, ctx, step="t")
     untouched = _files_of(spark, path, DAY)
 
-    scope = f"t.day = DATE'{NEXT.isoformat()}'"
+    scope = F.col("t.day") == F.lit(NEXT)
     source = _rows(spark, [("b", 20, NEXT, "r2"), ("e", 5, NEXT, "r2")])
     merge(source, settings, BY_DAY, ctx, step="t", delete_scope=scope, target_filter=scope)
 
@@ -95,7 +95,7 @@ def test_merge_with_a_scope_but_no_filter_still_matches_keys_anywhere(spark, set
         _rows(spark, [("a", 1, DAY, "r1"), ("b", 2, NEXT, "r1")]), settings, BY_DAY, ctx, step="t"
     )
 
-    scope = f"t.day = DATE'{NEXT.isoformat()}'"
+    scope = F.col("t.day") == F.lit(NEXT)
     merge(_rows(spark, [("a", 10, DAY, "r2")]), settings, BY_DAY, ctx, step="t", delete_scope=scope)
 
     expected = _rows(spark, [("a", 10, DAY, "r2")])
@@ -163,4 +163,6 @@ def test_merge_with_key_bounds_never_reads_files_outside_them(spark, settings, c
 def test_merge_refuses_key_bounds_with_a_delete_scope(spark, settings, ctx) -> None:  # type: ignore[no-untyped-def]
     source = _rows(spark, [("b1", 3, NEXT, "r1")])
     with pytest.raises(ValueError, match="key_bounds cannot be combined with delete_scope"):
-        merge(source, settings, BY_DAY, ctx, step="t", delete_scope="true", key_bounds=("b", "c"))
+        merge(
+            source, settings, BY_DAY, ctx, step="t", delete_scope=F.lit(True), key_bounds=("b", "c")
+        )

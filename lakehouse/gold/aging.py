@@ -12,8 +12,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, LongType, StringType, StructField, StructType
 
-from lakehouse.gold.common import OPEN_STATES, RUN_FIELDS
-from lakehouse.io import TableSpec
+from lakehouse.constants import OPEN_STATES
+from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
+from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 
 SCHEMA = StructType(
@@ -55,3 +56,9 @@ def transform(recon_items: DataFrame, as_of: date) -> DataFrame:
         F.sum("amount").cast(MONEY).alias("amount"),
         F.sum(F.abs("amount")).cast(MONEY).alias("absolute_amount"),
     )
+
+
+def write(rows: DataFrame, ctx: RunContext) -> None:
+    """Replace the run's own as-of date; other dates' snapshots stay as they were."""
+    scope = F.col("t.as_of_date") == F.lit(ctx.as_of)
+    merge(with_run_columns(rows, ctx), ctx.settings, SPEC, ctx, step=STEP, delete_scope=scope)

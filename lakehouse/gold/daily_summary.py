@@ -13,8 +13,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, DoubleType, LongType, StringType, StructField, StructType
 
-from lakehouse.gold.common import RUN_FIELDS, STATES
-from lakehouse.io import TableSpec
+from lakehouse.constants import STATES
+from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
+from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 
 _STATE_FIELDS = [
@@ -60,3 +61,9 @@ def transform(recon_items: DataFrame, as_of: date) -> DataFrame:
     return summary.withColumn(
         "match_rate", F.round(F.col("matched_items") / F.col("items"), 6).cast("double")
     )
+
+
+def write(rows: DataFrame, ctx: RunContext) -> None:
+    """Replace the run's own as-of date; other dates' snapshots stay as they were."""
+    scope = F.col("t.as_of_date") == F.lit(ctx.as_of)
+    merge(with_run_columns(rows, ctx), ctx.settings, SPEC, ctx, step=STEP, delete_scope=scope)

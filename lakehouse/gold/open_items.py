@@ -5,7 +5,7 @@ leg that the run for ``as_of`` left without a match (PENDING, EXCEPTION, DUPLICA
 unpaired returns), in item shape, with ``kind`` saying which side they play (``left``,
 ``right``, or ``return`` for a right item the leg's returns filter selects). The run
 for D + 1 starts from this partition plus the silver rows that arrived since, instead
-of re-reading the whole window (``lakehouse.gold.reconcile``). Each run replaces its
+of re-reading the whole window (``lakehouse.gold.close``). Each run replaces its
 own partition in one commit whose metadata records what the run had seen (the close);
 private to the reconcile step, not part of the gold contract.
 """
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, StringType, StructField, StructType
 
-from lakehouse.gold.common import RUN_FIELDS
+from lakehouse.gold.common import RUN_FIELDS, with_run_columns
 from lakehouse.gold.items import ITEM_COLUMNS
 from lakehouse.gold.rules import Leg
-from lakehouse.io import TableSpec
+from lakehouse.io import RunContext, TableSpec, delete_where, replace_partition
 from lakehouse.silver.common import MONEY
 
 KINDS = ("left", "right", "return")
@@ -98,4 +98,27 @@ def transform(leg: str, kind: str, items: DataFrame, as_of: date) -> DataFrame:
         F.lit(leg).alias("leg"),
         F.lit(kind).alias("kind"),
         *ITEM_COLUMNS,
+    )
+
+
+def write(rows: DataFrame, ctx: RunContext, close: Close) -> None:
+    """Replace D's open items in one commit that records the close, then drop the
+    partitions past retention."""
+    closing = replace(ctx, extra={**ctx.extra, **close.metadata()})
+    replace_partition(
+        with_run_columns(rows, ctx),
+        ctx.settings,
+        SPEC,
+        closing,
+        step=STEP,
+        values={"as_of": ctx.as_of},
+    )
+    oldest = ctx.as_of - timedelta(days=KEEP_DAYS)
+    delete_where(
+        rows.sparkSession,
+        ctx.settings,
+        SPEC,
+        ctx,
+        step="reconcile.retention",
+        where=F.col("as_of") < F.lit(oldest),
     )

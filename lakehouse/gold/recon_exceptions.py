@@ -10,8 +10,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
 
-from lakehouse.gold.common import BREAK_STATES, RUN_FIELDS
-from lakehouse.io import TableSpec
+from lakehouse.constants import BREAK_STATES
+from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
+from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 
 SCHEMA = StructType(
@@ -46,3 +47,10 @@ SPEC = TableSpec(
 
 def transform(recon_items: DataFrame) -> DataFrame:
     return recon_items.where(F.col("state").isin(*BREAK_STATES))
+
+
+def write(breaks: DataFrame, ctx: RunContext) -> None:
+    """The table is the run's answer whole: breaks no longer open are deleted."""
+    merge(
+        with_run_columns(breaks, ctx), ctx.settings, SPEC, ctx, step=STEP, delete_scope=F.lit(True)
+    )

@@ -13,14 +13,17 @@ that day's files of its own leg only, not the partner leg's far larger ones.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
 
-from lakehouse.gold.common import OPEN_STATES, RUN_FIELDS, aging_bucket
-from lakehouse.io import TableSpec
+from lakehouse.constants import OPEN_STATES
+from lakehouse.gold.common import RUN_FIELDS, STEP, aging_bucket, with_run_columns
+from lakehouse.io import RunContext, TableSpec, conform, merge
 from lakehouse.silver.common import MONEY
 
 SCHEMA = StructType(
@@ -81,3 +84,13 @@ def with_closed_as_of(items: DataFrame, as_of: date) -> DataFrame:
 def is_open() -> Column:
     """Open items, by their partition (reads only the open items' files)."""
     return F.col("_closed_as_of").isNull()
+
+
+def write(frames: Sequence[DataFrame], ctx: RunContext) -> None:
+    """MERGE item states (each frame in item shape with its state and age): each row
+    lands in its ``_closed_as_of`` partition; a re-run of the day updates nothing."""
+    source = reduce(
+        DataFrame.unionByName,
+        [conform(with_run_columns(with_closed_as_of(df, ctx.as_of), ctx), SCHEMA) for df in frames],
+    )
+    merge(source, ctx.settings, SPEC, ctx, step=STEP)

@@ -10,6 +10,11 @@ matches a decision reopens, never the history.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
     DateType,
@@ -19,8 +24,8 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from lakehouse.gold.common import RUN_FIELDS
-from lakehouse.io import TableSpec
+from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
+from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 
 SCHEMA = StructType(
@@ -52,3 +57,33 @@ SPEC = TableSpec(
     partition_by=("matched_as_of",),
     description="One row per match (match_id from its members): rule, amounts, difference.",
 )
+
+
+def run_scope(as_of: date, reopened: Mapping[str, date]) -> tuple[Column, Column]:
+    """What the run for ``as_of`` owns, as (delete scope, target filter) over ``t``.
+
+    It owns the matches made on or after its day, and those a decision reopened
+    (``reopened``: match id -> the day that made it), which it may drop. Both name
+    ``matched_as_of`` partitions, so the MERGE reads and rewrites those only.
+    """
+    made = F.col("t.matched_as_of") >= F.lit(as_of)
+    scope, owned = made, made
+    if reopened:
+        days = F.col("t.matched_as_of").isin(*sorted(set(reopened.values())))
+        scope = scope | (days & F.col("t.match_id").isin(*sorted(reopened)))
+        owned = owned | days
+    return scope, owned
+
+
+def write(matches: DataFrame, ctx: RunContext, reopened: Mapping[str, date]) -> None:
+    """MERGE the run's matches: unchanged rows stay, dropped ones in its scope go."""
+    scope, owned = run_scope(ctx.as_of, reopened)
+    merge(
+        with_run_columns(matches.withColumn("matched_as_of", F.lit(ctx.as_of)), ctx),
+        ctx.settings,
+        SPEC,
+        ctx,
+        step=STEP,
+        delete_scope=scope,
+        target_filter=owned,
+    )

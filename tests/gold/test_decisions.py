@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from lakehouse.gold.reconcile import fold_decisions
+from lakehouse.gold.decisions import fold_decisions
 
 
 def _d(i: int, action: str, left=(), right=(), item=None, at="2026-11-02T10:00:00"):
