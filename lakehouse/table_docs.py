@@ -99,15 +99,16 @@ def _specs_of(module: ModuleType) -> list[TableSpec]:
 
 def _templated() -> list[TableDoc]:
     """The tables made per feed and per silver table, with placeholder names."""
-    from lakehouse.bronze.tables import FORMAT_COLUMNS, feed_table, quarantine_table
+    from lakehouse.bronze.tables import feed_table, quarantine_table
+    from lakehouse.feed_formats import LEDGER, feed_formats
     from lakehouse.silver.refine import quarantine_spec
 
     docs: list[TableDoc] = []
-    families: dict[tuple[str, ...], list[str]] = {}
-    for fmt, columns in FORMAT_COLUMNS.items():
-        families.setdefault(columns, []).append(fmt)
-    for formats in families.values():
-        feed = FeedSettings(name=FEED, format=formats[0], timezone="UTC", partner="")
+    families: dict[str, list[str]] = {}
+    for fmt in feed_formats().values():
+        families.setdefault(fmt.family, []).append(fmt.name)
+    for family, formats in families.items():
+        feed = FeedSettings(name=FEED, format=formats[0], timezone="UTC", partner="", family=family)
         about = (
             f"One table per feed of format {', '.join(f'`{f}`' for f in formats)}: one row "
             "per record of a landed file, as the file wrote it (strings), plus lineage. "
@@ -115,7 +116,7 @@ def _templated() -> list[TableDoc]:
             "file's SHA-256)."
         )
         docs.append(TableDoc(feed_table(feed), about, templated=True))
-    any_feed = FeedSettings(name=FEED, format="ledger", timezone="UTC", partner="")
+    any_feed = FeedSettings(name=FEED, format="ledger", timezone="UTC", partner="", family=LEDGER)
     docs.append(
         TableDoc(
             quarantine_table(any_feed),

@@ -1,5 +1,6 @@
 """``lakehouse generate --out s3://bucket/prefix`` puts every file through the S3 landing
-zone: the same bytes as a local run. Needs MinIO (the ``minio`` fixture of tests/servers.py)."""
+zone: the same bytes as a local run. Needs MinIO (the shared ``minio`` fixture of
+``tests/servers.py``)."""
 
 from __future__ import annotations
 
