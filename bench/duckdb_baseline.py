@@ -701,13 +701,11 @@ class SilverSnapshot:
 
 
 def _delta(root: str, layer: str, name: str) -> Any:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    from lakehouse.readers import open_delta, resolve_root
+    from lakehouse.storage import table_location
 
-    try:
-        return DeltaTable(f"{root.rstrip('/')}/{layer}/{name}")
-    except TableNotFoundError:
-        return None
+    base, s3 = resolve_root(root)
+    return open_delta(table_location(base, layer, name), s3)
 
 
 def read_silver(root: str, as_of: date, window_days: int) -> SilverSnapshot:

@@ -13,6 +13,8 @@ For every Delta table under ``<root>/bronze|silver|gold/`` the flow
 
 Each table is one task tagged ``writer:<layer>`` (the same tag concurrency limits as
 the pipeline's writers) that retries only on :class:`lakehouse.errors.WriteConflict`.
+The flow and each task hold the lakehouse's writer lease (:mod:`lakehouse.lease`), so
+maintenance never runs while a pipeline run writes, whatever started either.
 Maintenance commits carry ``{"run_id", "step"}`` but no ``as_of``: they change no
 business data, so "as of a business day" queries keep ignoring them.
 """
@@ -34,6 +36,7 @@ from pyspark.sql import SparkSession
 from flows.common import WRITE_TASK_OPTIONS, settings_and_spark
 from lakehouse.errors import ConfigError, WriteConflict
 from lakehouse.io import CONFLICT_EXCEPTIONS
+from lakehouse.lease import writer_lease
 
 T = TypeVar("T")
 
@@ -133,8 +136,21 @@ def maintain_table(
     layer: str, name: str, path: str, window_days: int, run_id: str
 ) -> dict[str, Any]:
     """Retention properties, OPTIMIZE and VACUUM for one table."""
-    _, spark = settings_and_spark()
+    settings, spark = settings_and_spark()
     logger = get_run_logger()
+    with writer_lease(settings, run_id, logger.info):
+        return _maintain(spark, layer, name, path, window_days, run_id, logger)
+
+
+def _maintain(
+    spark: SparkSession,
+    layer: str,
+    name: str,
+    path: str,
+    window_days: int,
+    run_id: str,
+    logger: Any,
+) -> dict[str, Any]:
     qualified = f"{layer}.{name}"
     table = DeltaTable.forPath(spark, path)
     metadata = json.dumps({"run_id": run_id, "step": f"maintenance.{qualified}"}, sort_keys=True)
@@ -179,12 +195,13 @@ def maintenance(audit_window_days: int | None = None) -> list[dict[str, Any]]:
     settings, spark = settings_and_spark()
     window = audit_window_days or settings.audit_window_days
     run_id = f"maintenance-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    summary = [
-        maintain_table.with_options(
-            tags=[f"writer:{layer}"], task_run_name=f"maintain-{layer}.{name}"
-        )(layer, name, path, window, run_id)
-        for layer, name, path in discover_tables(spark, settings.storage.root)
-    ]
+    with writer_lease(settings, run_id, get_run_logger().info):
+        summary = [
+            maintain_table.with_options(
+                tags=[f"writer:{layer}"], task_run_name=f"maintain-{layer}.{name}"
+            )(layer, name, path, window, run_id)
+            for layer, name, path in discover_tables(spark, settings.storage.root)
+        ]
     create_table_artifact(
         [{**row, "properties_set": ", ".join(row["properties_set"])} for row in summary],
         key="maintenance-summary",

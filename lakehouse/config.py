@@ -32,8 +32,16 @@ class StorageSettings:
     archive: str
 
     def table_path(self, layer: str, table: str) -> str:
-        """Location of a Delta table: ``<root>/<layer>/<table>``."""
-        return f"{self.root.rstrip('/')}/{layer}/{table}"
+        """Location of a Delta table: ``<root>/<layer>/<table>`` (see :mod:`lakehouse.storage`)."""
+        from lakehouse.storage import table_location
+
+        return table_location(self.root, layer, table)
+
+    def locate(self, qualified: str, default_layer: str | None = None) -> str:
+        """Location of ``layer.table`` (a bare name takes ``default_layer``)."""
+        from lakehouse.storage import locate
+
+        return locate(self.root, qualified, default_layer)
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,35 @@ class SparkSettings:
     shuffle_partitions: int
     jars_dir: str
     log_level: str
+    executor_memory: str
+    executor_cores: int
+    executor_python: str
+    allow_local_root: bool
+
+    @property
+    def is_local(self) -> bool:
+        """True when driver and executors are one JVM on this machine (``local[...]``)."""
+        return self.master == "local" or self.master.startswith("local[")
 
 
 @dataclass(frozen=True)
 class S3Settings:
     endpoint_url: str
     region: str
+
+
+@dataclass(frozen=True)
+class LeaseSettings:
+    """The one-writer lease (:mod:`lakehouse.lease`): how long a second writer waits,
+    how often the holder renews, and after how many missed renewals it is stale."""
+
+    wait_seconds: float
+    heartbeat_seconds: float
+    stale_after_heartbeats: int
+
+    @property
+    def stale_seconds(self) -> float:
+        return self.heartbeat_seconds * self.stale_after_heartbeats
 
 
 @dataclass(frozen=True)
@@ -64,6 +95,7 @@ class Settings:
     storage: StorageSettings
     spark: SparkSettings
     s3: S3Settings
+    lease: LeaseSettings
     refine_lookback_days: int
     reconcile_window_days: int
     reconcile_from_close: bool
@@ -139,6 +171,19 @@ class _Reader:
             ) from None
         if number < minimum:
             raise ConfigError(f"[{section}] {key} must be >= {minimum}, got {number}")
+        return number
+
+    def seconds(self, section: str, key: str, *, minimum: float = 0.0) -> float:
+        value = self._raw(section, key)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not number >= minimum:  # also rejects NaN
+            raise ConfigError(
+                f"[{section}] {key} must be a number of seconds >= {minimum}, got {value!r} "
+                f"(from {self.source} or {_env_key(section, key)})"
+            )
         return number
 
 
@@ -235,10 +280,19 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
             shuffle_partitions=reader.integer("spark", "shuffle_partitions", minimum=1),
             jars_dir=_resolve_local(reader.text("spark", "jars_dir")),
             log_level=reader.text("spark", "log_level"),
+            executor_memory=reader.text("spark", "executor_memory"),
+            executor_cores=reader.integer("spark", "executor_cores", minimum=0),
+            executor_python=reader.text("spark", "executor_python"),
+            allow_local_root=reader.boolean("spark", "allow_local_root"),
         ),
         s3=S3Settings(
             endpoint_url=reader.text("s3", "endpoint_url"),
             region=reader.text("s3", "region"),
+        ),
+        lease=LeaseSettings(
+            wait_seconds=reader.seconds("lease", "wait_seconds"),
+            heartbeat_seconds=reader.seconds("lease", "heartbeat_seconds", minimum=0.05),
+            stale_after_heartbeats=reader.integer("lease", "stale_after_heartbeats", minimum=2),
         ),
         refine_lookback_days=reader.integer("refine", "lookback_days", minimum=0),
         reconcile_window_days=reader.integer("reconcile", "window_days", minimum=1),

@@ -27,7 +27,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.config import Settings
-from lakehouse.errors import WriteConflict
+from lakehouse.errors import StorageError, WriteConflict
+from lakehouse.storage import explain_delta_error, is_s3
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +106,30 @@ class RunContext:
 
 
 def table_path(settings: Settings, spec: TableSpec) -> str:
+    """Where the table of ``spec`` lives (the one locator: :mod:`lakehouse.storage`)."""
     return settings.storage.table_path(spec.layer, spec.name)
 
 
 def is_delta_table(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` holds a Delta table; a store that cannot be reached raises a
+    one-line StorageError instead of answering "no"."""
     try:
         return bool(DeltaTable.isDeltaTable(spark, path))
-    except Exception:
+    except Exception as exc:
+        failure = storage_failure(exc, path)
+        if failure is not None:
+            raise failure from None
         return False
+
+
+def storage_failure(exc: BaseException, path: str) -> StorageError | None:
+    """A one-line StorageError when Spark failed to reach the S3 store behind ``path``
+    (endpoint, credentials, bucket), else None."""
+    if not is_s3(path):
+        return None
+    active = SparkSession.getActiveSession()
+    endpoint = active.conf.get("spark.hadoop.fs.s3a.endpoint", "") if active else ""
+    return explain_delta_error(exc, path, endpoint or "")
 
 
 _KNOWN_TABLES: set[str] = set()
@@ -137,7 +154,7 @@ def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> st
         builder = builder.comment(spec.description)
     for key, value in TABLE_PROPERTIES.items():
         builder = builder.property(key, value)
-    _with_retries(builder.execute)
+    _with_retries(builder.execute, path)
     _KNOWN_TABLES.add(path)
     return path
 
@@ -167,7 +184,7 @@ def upgrade_layout(spark: SparkSession, path: str, spec: TableSpec) -> bool:
         .option("userMetadata", json.dumps({"step": "upgrade_layout"}))
         .partitionBy(*spec.partition_by)
     )
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
     return True
 
 
@@ -189,13 +206,17 @@ def _is_conflict(exc: Exception) -> bool:
     return any(marker in text for marker in CONFLICT_EXCEPTIONS)
 
 
-def _with_retries(action: Callable[[], T], attempts: int = 4) -> T:
-    """Run ``action``, retrying only Delta concurrent-write conflicts with backoff."""
+def _with_retries(action: Callable[[], T], path: str = "", attempts: int = 4) -> T:
+    """Run ``action`` on the table at ``path``, retrying only Delta concurrent-write
+    conflicts with backoff; a store that cannot be reached is one StorageError."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except Exception as exc:
             if not _is_conflict(exc):
+                failure = storage_failure(exc, path)
+                if failure is not None:
+                    raise failure from None
                 raise
             if attempt == attempts:
                 raise WriteConflict(
@@ -251,7 +272,7 @@ def append(
     writer = writer.option("userMetadata", ctx.commit_metadata(step))
     if txn_app_id is not None:
         writer = writer.option("txnAppId", txn_app_id).option("txnVersion", txn_version)
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
 
 
 DELETE_FLAG = "__delete"
@@ -324,7 +345,7 @@ def merge(
         condition=f"{keep} AND ({changed or 'false'})", set=values
     ).whenNotMatchedInsert(condition=keep, values=values)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
-        _with_retries(builder.execute)
+        _with_retries(builder.execute, path)
 
 
 def changed_condition(spec: TableSpec) -> str:
@@ -381,7 +402,7 @@ def replace_partition(
         .option("replaceWhere", where)
         .option("userMetadata", ctx.commit_metadata(step))
     )
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
 
 
 def delete_where(
@@ -397,7 +418,7 @@ def delete_where(
     path = ensure_table(spark, settings, spec)
     target = DeltaTable.forPath(spark, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
-        _with_retries(lambda: target.delete(where))
+        _with_retries(lambda: target.delete(where), path)
 
 
 def history(spark: SparkSession, path: str, limit: int | None = None) -> DataFrame:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import minio, s3_env  # noqa: F401  (fixtures for every test module)
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("LAKEHOUSE_MASKING_KEY", "test-masking-key")
