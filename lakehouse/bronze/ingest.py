@@ -32,6 +32,7 @@ from lakehouse.bronze.tables import (
 )
 from lakehouse.config import FeedSettings
 from lakehouse.errors import FileRejected
+from lakehouse.faults import fault_point
 from lakehouse.io import RunContext, TableSpec, append, read
 from lakehouse.landing import LandedFile, LandingZone
 
@@ -289,6 +290,7 @@ def ingest(
     def finish_oldest() -> None:
         outcome, written = in_flight.popleft()
         written.result()
+        fault_point("ingest.between_files")
         report_progress(outcome)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bronze-writer") as writer:
@@ -320,6 +322,7 @@ def ingest(
                 written.cancel()
     # The manifest is written last, in one commit: a crash before it only means the
     # next run re-parses those files, and their bronze appends are skipped by txnAppId.
+    fault_point("ingest.before_manifest")
     manifest_rows = [o.manifest for o in report.outcomes if o.manifest is not None]
     if manifest_rows:
         append(_frame(spark, MANIFEST, manifest_rows), settings, MANIFEST, ctx, step="ingest")
