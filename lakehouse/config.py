@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lakehouse.errors import ConfigError
+from lakehouse.feed_formats import FeedFormat, feed_formats, layout_feeds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = REPO_ROOT / "conf"
@@ -88,6 +89,7 @@ class FeedSettings:
     format: str
     timezone: str
     partner: str
+    family: str  # the format's bronze column family (lakehouse.feed_formats)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Settings:
     audit_window_days: int
     feeds: Mapping[str, FeedSettings]
     source: Path
+    partner_layouts: Path = Path()
 
     def feed(self, name: str) -> FeedSettings:
         try:
@@ -233,29 +236,53 @@ def _buckets(reader: _Reader) -> tuple[tuple[str, int, int | None], ...]:
     return buckets
 
 
-def _feeds(doc: Mapping[str, Any], reader: _Reader) -> dict[str, FeedSettings]:
-    from lakehouse.bronze.formats import PARSER_MODULES
+def _zone(section: str, zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"[{section}] timezone {zone!r} is not an IANA zone such as 'Europe/Amsterdam'"
+        ) from None
+    return zone
 
+
+def _feeds(doc: Mapping[str, Any], reader: _Reader, layouts: Path) -> dict[str, FeedSettings]:
+    """The ``[feeds.*]`` tables in order, then one feed per partner layout no feed names."""
+    formats = feed_formats(layouts)
     feeds: dict[str, FeedSettings] = {}
     for name in doc.get("feeds", {}):
         section = f"feeds.{name}"
-        fmt = reader.text(section, "format")
-        if fmt not in PARSER_MODULES:
-            raise ConfigError(
-                f"[{section}] format {fmt!r} is unknown; use one of {sorted(PARSER_MODULES)}"
-            )
-        zone = reader.text(section, "timezone")
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f"[{section}] timezone {zone!r} is not an IANA zone such as 'Europe/Amsterdam'"
-            ) from None
+        fmt = _format(formats, reader.text(section, "format"), section, layouts)
+        zone = _zone(section, reader.text(section, "timezone"))
         partner = doc["feeds"][name].get("partner", "")
-        feeds[name] = FeedSettings(name=name, format=fmt, timezone=zone, partner=partner)
+        feeds[name] = FeedSettings(name, fmt.name, zone, partner, fmt.family)
+    named = {feed.format for feed in feeds.values()}
+    for implied in layout_feeds(layouts):
+        if implied.name in named:
+            continue
+        if implied.name in feeds:
+            raise ConfigError(
+                f"partner layout {implied.name!r} of {layouts} has no feed, and feed "
+                f"{implied.name!r} in {reader.source} reads another format; add a "
+                f'[feeds.<name>] table with format = "{implied.name}"'
+            )
+        zone = _zone(f"layouts.{implied.name}", implied.timezone)
+        fmt = formats[implied.name]
+        feeds[implied.name] = FeedSettings(implied.name, fmt.name, zone, fmt.name, fmt.family)
     if not feeds:
         raise ConfigError(f"no [feeds.*] tables in {reader.source}; at least one feed is needed")
     return feeds
+
+
+def _format(
+    formats: Mapping[str, FeedFormat], name: str, section: str, layouts: Path
+) -> FeedFormat:
+    if name not in formats:
+        raise ConfigError(
+            f"[{section}] format {name!r} is unknown; use one of {sorted(formats)} "
+            f"(partner layouts come from {layouts})"
+        )
+    return formats[name]
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -273,6 +300,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     reader = _Reader(doc, source, env)
     root = env.get("LAKEHOUSE_ROOT") or reader.text("storage", "root")
     landing = env.get("LAKEHOUSE_LANDING") or reader.text("storage", "landing")
+    layouts = Path(_resolve_local(reader.text("partners", "layouts")))
     settings = Settings(
         storage=StorageSettings(
             root=_resolve_local(root),
@@ -304,8 +332,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         reconcile_from_close=reader.boolean("reconcile", "from_close"),
         aging_buckets=_buckets(reader),
         audit_window_days=reader.integer("maintenance", "audit_window_days", minimum=1),
-        feeds=_feeds(doc, reader),
+        feeds=_feeds(doc, reader, layouts),
         source=source,
+        partner_layouts=layouts,
     )
     _check_overrides(env, reader)
     return settings

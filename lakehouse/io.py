@@ -100,10 +100,19 @@ class RunContext:
     extra: dict[str, str] = field(default_factory=dict)
 
     def commit_metadata(self, step: str) -> str:
-        return json.dumps(
-            {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "step": step, **self.extra},
-            sort_keys=True,
-        )
+        return commit_info(self.run_id, step, self.as_of, **self.extra)
+
+
+def commit_info(run_id: str, step: str, as_of: date | None = None, **extra: str) -> str:
+    """The ``userMetadata`` JSON of a commit: ``{"run_id", "as_of", "step"}`` plus ``extra``.
+
+    Commits that change no business data (table maintenance) have no ``as_of``, so
+    "as of business day D" time travel (:mod:`lakehouse.asof`) skips them.
+    """
+    info: dict[str, str] = {"run_id": run_id, "step": step}
+    if as_of is not None:
+        info["as_of"] = as_of.isoformat()
+    return json.dumps({**info, **extra}, sort_keys=True)
 
 
 def table_path(settings: Settings, spec: TableSpec) -> str:
@@ -451,6 +460,17 @@ def delete_where(
     target = DeltaTable.forPath(spark, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(lambda: target.delete(where), path)
+
+
+def run_command(spark: SparkSession, action: Callable[[], T], *, what: str, metadata: str) -> T:
+    """Run a Delta command (OPTIMIZE, VACUUM, ALTER TABLE ...) whose commits carry
+    ``metadata`` (see :func:`commit_info`), retrying only concurrent-write conflicts;
+    one that persists raises :class:`WriteConflict` naming ``what`` was run."""
+    with _commit_metadata(spark, metadata):
+        try:
+            return _with_retries(action)
+        except WriteConflict as exc:
+            raise WriteConflict(f"{what}: {exc}") from exc
 
 
 def history(spark: SparkSession, path: str, limit: int | None = None) -> DataFrame:

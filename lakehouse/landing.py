@@ -45,6 +45,11 @@ def arrival_date_of(name: str, modified: datetime) -> date:
 
 
 class LandingZone(Protocol):
+    @property
+    def location(self) -> str: ...
+
+    def exists(self) -> bool: ...
+
     def list(self, feed: str) -> list[LandedFile]: ...
 
     def read(self, item: LandedFile) -> bytes: ...
@@ -59,6 +64,13 @@ class LocalLandingZone:
 
     def __init__(self, root: str) -> None:
         self.root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def exists(self) -> bool:
+        return self.root.is_dir()
 
     def list(self, feed: str) -> list[LandedFile]:
         folder = self.root / feed
@@ -147,6 +159,15 @@ class S3LandingZone:
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    @property
+    def location(self) -> str:
+        return self.uri
+
+    def exists(self) -> bool:
+        """A prefix exists once an object is under it; a missing bucket fails the listing
+        with a clear error, so there is nothing to check up front."""
+        return True
 
     def _key(self, feed: str, name: str = "") -> str:
         parts = [p for p in (self.prefix, feed, name) if p]

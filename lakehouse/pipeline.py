@@ -113,6 +113,7 @@ class DayResult:
                 "rejected": self.ingest.count("rejected"),
                 "skipped": self.ingest.count("skipped"),
             },
+            "ingest_warnings": self.ingest.warnings,
             "bronze_rows": self.ingest.rows_bronze,
             "bronze_quarantined": self.ingest.rows_quarantined,
             "silver": self.refine,

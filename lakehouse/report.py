@@ -42,6 +42,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from lakehouse.constants import BREAK_STATES
 from lakehouse.errors import LakehouseError
 from lakehouse.readers import open_delta, open_table, resolve_root
 from lakehouse.storage import locate
@@ -50,8 +51,6 @@ SUMMARY_TABLE = "gold.daily_summary"
 AGING_TABLE = "gold.aging"
 EXCEPTIONS_TABLE = "gold.recon_exceptions"
 
-# Same values as lakehouse.gold.common (not imported: that module needs pyspark).
-BREAK_STATES = ("EXCEPTION", "PARTIAL")
 TOP_BREAKS = 20
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.

@@ -415,7 +415,7 @@ def test_landing_zone_picks_s3_with_the_endpoint_from_settings(
 def test_bronze_ingest_from_s3_reads_each_file_once(
     s3_env: Minio, s3: Any, bucket: str, tmp_path: Path, spark: Any
 ) -> None:
-    from lakehouse.bronze.ingest import ingest, known_hashes
+    from lakehouse.bronze.ingest import ingest, known_files
     from lakehouse.pipeline import context
     from lakehouse.synthetic.generator import generate
 
@@ -451,11 +451,11 @@ def test_bronze_ingest_from_s3_reads_each_file_once(
         o.detail.startswith("same bytes as s3://") for o in first.outcomes if o.status == "skipped"
     )
     assert first.rows_bronze > 0
-    assert set(known_hashes(spark, ctx)) == distinct
+    assert {sha for _, sha in known_files(spark, ctx)} == distinct
 
     second = ingest(spark, zone, context(settings, date(2024, 3, 4)))
 
     assert sorted(o.path for o in second.outcomes) == uris
     assert {o.status for o in second.outcomes} == {"skipped"}
     assert second.rows_bronze == 0
-    assert set(known_hashes(spark, ctx)) == distinct
+    assert {sha for _, sha in known_files(spark, ctx)} == distinct
