@@ -18,6 +18,7 @@ from lakehouse.gold.report_data import new_exceptions_markdown, summary_rows
 from lakehouse.lease import writer_lease
 from lakehouse.pipeline import new_run_id, run_days
 from lakehouse.reprocess import Plan, days_between, plan
+from lakehouse.silver.refine import refined_through
 
 
 @task(
@@ -35,7 +36,7 @@ def reprocess_task(start: date, end: date) -> list[dict[str, Any]]:
 
 def _plan(start: date, end: date) -> Plan:
     settings, spark = settings_and_spark()
-    return plan(books(spark, settings), start, end)
+    return plan(books(spark, settings), refined_through(spark, settings), start, end)
 
 
 @flow(name="daily_pipeline")

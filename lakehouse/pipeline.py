@@ -87,7 +87,7 @@ def run_reconcile(
     """Reconcile one day; a day before the last reconciled day is reconciled again with
     every later day (:func:`run_days`), and its legs are returned."""
     with writer_lease(ctx.settings, ctx.run_id, progress):
-        if plan(books(spark, ctx.settings), ctx.as_of, ctx.as_of).replay:
+        if _plan(spark, ctx.settings, ctx.as_of, ctx.as_of).replay:
             results = run_days(
                 ctx.as_of, ctx.as_of, ctx.settings, spark, progress, reconcile_only=True
             )
@@ -120,6 +120,10 @@ class DayResult:
             "legs": self.reconcile,
             "seconds": self.seconds,
         }
+
+
+def _plan(spark: SparkSession, settings: Settings, start: date, end: date) -> Plan:
+    return plan(books(spark, settings), refined_through(spark, settings), start, end)
 
 
 def _full_day(
@@ -203,7 +207,7 @@ def run_days(
     with writer_lease(settings, new_run_id("run", start), progress) as lease:
         spark = spark or get_spark(settings)
         where = books(spark, settings)
-        todo = plan(where, start, end)
+        todo = plan(where, refined_through(spark, settings), start, end)
         results = []
         if todo.replay:
             results += _replay(spark, settings, todo, where.last, reconcile_only, progress)
@@ -237,7 +241,7 @@ def run_day(
     run_id = run_id or new_run_id("run", as_of)
     with writer_lease(settings, run_id, progress) as lease:
         spark = spark or get_spark(settings)
-        todo = plan(books(spark, settings), as_of, as_of)
+        todo = _plan(spark, settings, as_of, as_of)
         if todo.replay:
             results = run_days(as_of, as_of, settings, spark, progress)
             return next(r for r in results if r.as_of == as_of)

@@ -10,6 +10,9 @@
   equals a clean run of all days on the same inputs.
 * A reprocessing that did not finish (gold's books stand before LAST) is finished by
   the next run, from the day after the books' day or the requested day if earlier.
+* Silver refined past gold's books (gold deleted to rebuild it, or ``--step refine``
+  run ahead) counts as reconciled: those days are reconciled from silver as known by
+  each of them, never refined again as of an earlier day.
 
 :func:`plan` is the pure decision; :func:`lakehouse.pipeline.run_days` carries it out.
 """
@@ -61,17 +64,23 @@ class Plan:
         )
 
 
-def plan(books: Books, start: date, end: date) -> Plan:
+def plan(books: Books, refined: date | None, start: date, end: date) -> Plan:
+    """What running ``start`` .. ``end`` does when gold stands at ``books`` and silver is
+    refined through ``refined`` (the latest day refine ran for)."""
     requested = days_between(start, end)
-    if books.last is None or books.current is None:
+    high = max((d for d in (books.last, refined) if d is not None), default=None)
+    if high is None:
         return Plan((start, end), forward=requested)
-    first = start if books.settled else min(start, books.current + timedelta(days=1))
-    if books.settled and first >= books.last:
-        return Plan((start, end), forward=requested, last=books.last)
+    again = start == high == books.last  # the last day again: a plain run
+    if books.settled and (start > high or again):
+        return Plan((start, end), forward=requested, last=high)
+    first = start
+    if not books.settled and books.current is not None:
+        first = min(start, books.current + timedelta(days=1))
     return Plan(
         (start, end),
         rewind_to=first - timedelta(days=1),
-        replay=days_between(first, books.last),
-        forward=[d for d in requested if d > books.last],
-        last=books.last,
+        replay=days_between(first, high),
+        forward=[d for d in requested if d > high],
+        last=high,
     )

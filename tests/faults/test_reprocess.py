@@ -25,30 +25,38 @@ D1, D2, D3, D4 = (date(2026, 11, d) for d in (1, 2, 3, 4))
 
 
 def test_new_days_and_the_last_day_again_run_in_full():
-    assert plan(Books(None, None), D1, D2).forward == [D1, D2]
-    assert plan(Books(D2, D2), D3, D3).forward == [D3]
-    again = plan(Books(D2, D2), D2, D3)
+    assert plan(Books(None, None), None, D1, D2).forward == [D1, D2]
+    assert plan(Books(D2, D2), D2, D3, D3).forward == [D3]
+    again = plan(Books(D2, D2), D2, D2, D3)
     assert (again.replay, again.forward, again.describe()) == ([], [D2, D3], "")
 
 
 def test_an_earlier_day_replays_every_later_day_after_a_rewind():
-    todo = plan(Books(D4, D4), D2, D2)
+    todo = plan(Books(D4, D4), D4, D2, D2)
     assert (todo.rewind_to, todo.replay, todo.forward) == (D1, [D2, D3, D4], [])
     assert "2026-11-02..2026-11-04 are reconciled again" in todo.describe()
-    longer = plan(Books(D3, D3), D2, D4)
+    longer = plan(Books(D3, D3), D3, D2, D4)
     assert (longer.rewind_to, longer.replay, longer.forward) == (D1, [D2, D3], [D4])
 
 
 def test_an_unfinished_reprocessing_is_finished_first():
     # the books stand at D2 though D4 was reconciled: a reprocessing stopped there
-    assert plan(Books(D2, D4), D4, D4).replay == [D3, D4]
-    assert plan(Books(D2, D4), D4, D4).rewind_to == D2
-    assert plan(Books(D2, D4), D1, D1).replay == [D1, D2, D3, D4]
+    assert plan(Books(D2, D4), D4, D4, D4).replay == [D3, D4]
+    assert plan(Books(D2, D4), D4, D4, D4).rewind_to == D2
+    assert plan(Books(D2, D4), D4, D1, D1).replay == [D1, D2, D3, D4]
+
+
+def test_days_silver_was_refined_for_are_reconciled_from_it_not_refined_again():
+    # gold deleted to rebuild it from silver: every day up to D3 from silver as known by it
+    rebuild = plan(Books(None, None), D3, D1, D4)
+    assert (rebuild.replay, rebuild.forward) == ([D1, D2, D3], [D4])
+    # refine ran ahead for D4 by itself: D4 is reconciled from it
+    assert plan(Books(D3, D3), D4, D4, D4).replay == [D4]
 
 
 def test_a_range_that_ends_before_it_starts_is_one_clear_error():
     with pytest.raises(LakehouseError, match="--end 2026-11-01 is before --start 2026-11-02"):
-        plan(Books(None, None), D2, D1)
+        plan(Books(None, None), None, D2, D1)
 
 
 def _rewinds(root, name: str) -> list[int]:
