@@ -6,9 +6,10 @@ day over later days' output would corrupt them, so a day D before the last
 reconciled day is reprocessed (:mod:`lakehouse.reprocess`): gold is first rewound to
 the books of D - 1, then D .. the last day are reconciled again in order.
 
-A rewind is one Delta RESTORE per gold table to its version as of D - 1, committed as
-of D - 1 with step ``rewind``: the books before it stay readable by version, and
-:func:`lakehouse.asof.close_version` answers "as of D" from the new books.
+A rewind is one Delta RESTORE per gold table (every table under ``<root>/gold/``) to
+its version as of D - 1, committed as of D - 1 with step ``rewind``: the books before
+it stay readable by version, and :func:`lakehouse.asof.close_version` answers "as of
+D" from the new books.
 ``gold._open_items`` is rewound first: the day it is at is the day the books are at.
 """
 
@@ -26,30 +27,15 @@ from lakehouse.asof import close_version
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.faults import fault_point
-from lakehouse.gold import (
-    aging,
-    daily_summary,
-    open_items,
-    recon_exceptions,
-    recon_items,
-    recon_matches,
-)
-from lakehouse.io import RunContext, TableSpec, history, is_delta_table, restore, table_path
+from lakehouse.gold import open_items
+from lakehouse.io import RunContext, history, is_delta_table, restore, table_path
+from lakehouse.maintenance import discover_tables
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 REWIND_STEP = "rewind"
 
-# every table the reconcile step writes; the close first (see the module docstring)
-GOLD_TABLES: tuple[TableSpec, ...] = (
-    open_items.SPEC,
-    recon_matches.SPEC,
-    recon_items.SPEC,
-    recon_exceptions.SPEC,
-    aging.SPEC,
-    daily_summary.SPEC,
-)
 
 HISTORY_LIMIT = 1000  # commits of gold._open_items read to find where the books stand
 
@@ -66,6 +52,17 @@ class Books:
     @property
     def settled(self) -> bool:
         return self.current == self.last
+
+
+def gold_tables(spark: SparkSession, settings: Settings) -> list[tuple[str, str]]:
+    """(qualified name, path) of every Delta table under ``<root>/gold/``: all of them
+    hold books as of a day; ``gold._open_items`` comes first."""
+    found = [
+        (t.qualified_name, t.path)
+        for t in discover_tables(spark, settings.storage.root)
+        if t.layer == "gold"
+    ]
+    return sorted(found, key=lambda t: (t[0] != open_items.SPEC.qualified_name, t[0]))
 
 
 def books(spark: SparkSession, settings: Settings) -> Books:
@@ -118,10 +115,7 @@ def rewind(
     say: Progress = progress or (lambda _: None)
     extra = {"rewound_from": was.isoformat()} if was else {}
     metadata = RunContext(ctx.run_id, ctx.as_of, ctx.settings, {**ctx.extra, **extra})
-    for spec in GOLD_TABLES:
-        path = table_path(ctx.settings, spec)
-        if not is_delta_table(spark, path):
-            continue
+    for name, path in gold_tables(spark, ctx.settings):
         commits, latest = _dated(spark, path)
         version = target_version(commits, ctx.as_of)
         if version == latest:
@@ -131,19 +125,19 @@ def rewind(
         except LakehouseError:
             raise
         except Exception as exc:
-            raise _restore_error(spec, version, ctx.as_of, exc) from None
-        say(f"{spec.qualified_name}: rewound to version {version} (the books as of {ctx.as_of})")
+            raise _restore_error(name, version, ctx.as_of, exc) from None
+        say(f"{name}: rewound to version {version} (the books as of {ctx.as_of})")
         fault_point("rewind.after_table")
 
 
-def _restore_error(spec: TableSpec, version: int, day: date, exc: Exception) -> LakehouseError:
+def _restore_error(name: str, version: int, day: date, exc: Exception) -> LakehouseError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "FileNotFound" in text or "does not exist" in text or "missing" in text.lower():
         return LakehouseError(
-            f"cannot rewind {spec.qualified_name} to version {version} (the books as of {day}): "
+            f"cannot rewind {name} to version {version} (the books as of {day}): "
             "its data files were removed by VACUUM (older than [maintenance] "
             "audit_window_days); rebuild gold from silver instead (docs/reliability.md)"
         )
     return LakehouseError(
-        f"cannot rewind {spec.qualified_name} to version {version} (the books as of {day}): {text}"
+        f"cannot rewind {name} to version {version} (the books as of {day}): {text}"
     )
