@@ -367,7 +367,7 @@ def acquire(
             reported = time.monotonic()
             progress(
                 f"waiting for the writer lease held by {holder.describe()} "
-                f"(up to {conf.wait_seconds:.0f}s)"
+                f"({waited:.0f}s of up to {conf.wait_seconds:.0f}s)"
             )
         time.sleep(min(poll, max(0.0, conf.wait_seconds - waited)))
 

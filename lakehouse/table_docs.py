@@ -48,8 +48,10 @@ class TableDoc:
 
     @property
     def order(self) -> tuple[int, int, str]:
+        """Layer, then its named tables, then the per-feed / per-table ones in the
+        order they were made, then the bookkeeping (``_``) tables."""
         kind = 2 if self.spec.name.startswith("_") else int(self.templated)
-        return (LAYERS.index(self.spec.layer), kind, self.spec.name)
+        return (LAYERS.index(self.spec.layer), kind, "" if self.templated else self.spec.name)
 
 
 def _modules(layer: str) -> list[ModuleType]:
@@ -97,26 +99,32 @@ def _specs_of(module: ModuleType) -> list[TableSpec]:
     return [value for value in vars(module).values() if isinstance(value, TableSpec)]
 
 
+FAMILY_ABOUT = {
+    "bank": "bank statements",
+    "partner": "partner settlement reports",
+    "ledger": "the ledger export",
+    "manual_decisions": "operator decisions",
+}
+
+
 def _templated() -> list[TableDoc]:
     """The tables made per feed and per silver table, with placeholder names."""
     from lakehouse.bronze.tables import feed_table, quarantine_table
-    from lakehouse.feed_formats import LEDGER, feed_formats
+    from lakehouse.feed_formats import DEFAULT_LAYOUTS_PATH, FAMILIES, feed_formats
     from lakehouse.silver.refine import quarantine_spec
 
+    formats = feed_formats(DEFAULT_LAYOUTS_PATH).values()
     docs: list[TableDoc] = []
-    families: dict[str, list[str]] = {}
-    for fmt in feed_formats().values():
-        families.setdefault(fmt.family, []).append(fmt.name)
-    for family, formats in families.items():
-        feed = FeedSettings(name=FEED, format=formats[0], timezone="UTC", partner="", family=family)
+    for family in FAMILIES:
+        names = [f"`{fmt.name}`" for fmt in formats if fmt.family == family]
+        feed = FeedSettings(f"<{family} feed>", family, "UTC", "", family)
         about = (
-            f"One table per feed of format {', '.join(f'`{f}`' for f in formats)}: one row "
-            "per record of a landed file, as the file wrote it (strings), plus lineage. "
-            "Append-only, exactly once per file content (the append is keyed by the "
-            "file's SHA-256)."
+            f"One table per feed of {FAMILY_ABOUT.get(family, family)} (formats "
+            f"{', '.join(names)}): one row per record of a landed file, as the file wrote "
+            "it (strings), plus lineage. Append-only, exactly once per file content."
         )
         docs.append(TableDoc(feed_table(feed), about, templated=True))
-    any_feed = FeedSettings(name=FEED, format="ledger", timezone="UTC", partner="", family=LEDGER)
+    any_feed = FeedSettings(FEED, "ledger", "UTC", "", "ledger")
     docs.append(
         TableDoc(
             quarantine_table(any_feed),
@@ -212,8 +220,9 @@ def render(docs: Sequence[TableDoc]) -> str:
 
 
 def _anchor(spec: TableSpec) -> str:
-    # GitHub's heading anchors: lower case, punctuation other than - and _ dropped
-    return "".join(c for c in spec.qualified_name.lower() if c.isalnum() or c in "-_")
+    # GitHub's heading anchors: lower case, spaces as -, other punctuation but _ dropped
+    name = spec.qualified_name.lower().replace(" ", "-")
+    return "".join(c for c in name if c.isalnum() or c in "-_")
 
 
 def update(out: Path = DEFAULT_OUT, *, check: bool = False) -> tuple[bool, str]:

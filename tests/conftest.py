@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import minio, s3_env  # noqa: F401  (fixtures for every test module)
+from tests.servers import minio, s3_env, spark_cluster  # noqa: F401  (fixtures for every test)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -62,8 +62,14 @@ def spark():  # type: ignore[no-untyped-def]
     from lakehouse.spark import get_spark
 
     settings = load_settings()
+    # Test data is small: a 2 GB heap is plenty and leaves room for the servers and
+    # subprocess pipelines the integration tests start beside it.
+    memory = os.environ.get("LAKEHOUSE_TEST_DRIVER_MEMORY", "2g")
     session = get_spark(
-        replace(settings, spark=replace(settings.spark, shuffle_partitions=2)),
+        replace(
+            settings,
+            spark=replace(settings.spark, shuffle_partitions=2, driver_memory=memory),
+        ),
         app_name="lakehouse-tests",
     )
     yield session

@@ -93,3 +93,51 @@ def s3_env(minio: Minio, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Min
     ):
         monkeypatch.delenv(name, raising=False)
     return minio
+
+
+SPARK_CLUSTER_SH = REPO_ROOT / "scripts" / "spark_cluster.sh"
+
+
+@dataclass(frozen=True)
+class SparkCluster:
+    master: str
+    ui: str
+    folder: Path  # pids, logs and the workers' work dirs (work-<i>/app-*/<executor>/)
+
+    def executor_logs(self) -> list[Path]:
+        return sorted(self.folder.glob("work-*/app-*/*/stderr"))
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SparkCluster]:
+    """A standalone master and one worker on loopback for the whole session, started
+    and always stopped by ``scripts/spark_cluster.sh`` (ports: its defaults, 7077 and
+    8080, or SPARK_MASTER_PORT / SPARK_MASTER_WEBUI_PORT)."""
+    folder = tmp_path_factory.mktemp("spark-cluster")
+    env = {
+        **os.environ,
+        "SPARK_CLUSTER_DIR": str(folder),
+        "SPARK_WORKERS": "1",
+        "SPARK_WORKER_CORES": os.environ.get("SPARK_WORKER_CORES", "2"),
+        "SPARK_WORKER_MEMORY": os.environ.get("SPARK_WORKER_MEMORY", "2g"),
+    }
+
+    def script(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(SPARK_CLUSTER_SH), command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    request.addfinalizer(lambda: script("stop"))  # even if start fails half-way
+    started = script("start")
+    if started.returncode != 0:
+        pytest.fail(f"scripts/spark_cluster.sh start failed:\n{started.stdout}\n{started.stderr}")
+    port = env.get("SPARK_MASTER_PORT", "7077")
+    ui_port = env.get("SPARK_MASTER_WEBUI_PORT", "8080")
+    yield SparkCluster(f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}", folder)

@@ -22,13 +22,26 @@ def test_the_readme_stays_short() -> None:
     assert lines < 150, f"README.md has {lines} lines; move details into docs/"
 
 
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, spaces as -, other punctuation but - and _
+    dropped."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+    return {
+        "".join(c for c in h.lower().replace(" ", "-") if c.isalnum() or c in "-_")
+        for h in headings
+    }
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_relative_links_point_at_files_that_exist(page: Path) -> None:
+def test_relative_links_point_at_files_and_headings_that_exist(page: Path) -> None:
     for target in LINK.findall(page.read_text(encoding="utf-8")):
-        if "://" in target or target.startswith("#"):
+        if "://" in target:
             continue
-        path = target.split("#", 1)[0]
-        assert (page.parent / path).exists(), f"{page.name} links to missing {target}"
+        path, _, anchor = target.partition("#")
+        linked = page.parent / path if path else page
+        assert linked.exists(), f"{page.name} links to missing {target}"
+        if anchor and linked.suffix == ".md":
+            assert anchor in _anchors(linked), f"{page.name} links to missing {target}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

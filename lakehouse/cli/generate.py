@@ -7,15 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
+from rich.markup import escape
 
 from lakehouse.cli._output import Subcommands, console, iso_date, out, progress
-from lakehouse.errors import LakehouseError
 
 
 def _fail(message: str) -> int:
-    """One line on stderr (never wrapped, never read as markup); exit status 2."""
-    console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+    """One line on stderr, as ``lakehouse.cli.main`` prints errors; exit status 2."""
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return 2
 
 
@@ -41,26 +40,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     problem, noise = _check(args)
     if problem:
         return _fail(problem)
-    try:
-        if args.out.startswith(("s3://", "s3a://")):
-            from lakehouse.config import load_settings
-            from lakehouse.landing import landing_zone
+    if args.out.startswith(("s3://", "s3a://")):
+        from lakehouse.config import load_settings
+        from lakehouse.landing import landing_zone
 
-            landing: Any = landing_zone(load_settings(), args.out)
-        else:
-            landing = Path(args.out)
-        feeds = generate(
-            args.seed,
-            args.start,
-            args.days,
-            args.volume,
-            landing,
-            Path(args.truth) if args.truth else None,
-            progress=progress,
-            noise=noise,
-        )
-    except LakehouseError as exc:  # S3 and configuration errors name the fix
-        return _fail(str(exc))
+        landing: Any = landing_zone(load_settings(), args.out)
+    else:
+        landing = Path(args.out)
+    feeds = generate(
+        args.seed,
+        args.start,
+        args.days,
+        args.volume,
+        landing,
+        Path(args.truth) if args.truth else None,
+        progress=progress,
+        noise=noise,
+    )
     out.print(
         f"wrote {len(feeds.uris)} files to {args.out}"
         + (f", truth to {args.truth}" if args.truth else "")

@@ -114,7 +114,7 @@ def generate(
         day = cal.date(index)
         with sink.open("ledger", f"ledger_{_stamp(day)}.csv") as ledger:
             done, entries = _draw_day(
-                cal, index, volume, seed, counters, pending, truth, writer, ledger
+                cal, index, volume, seed, counters, pending, truth, writer, ledger, progress
             )
         n_events += entries
         rng = np.random.default_rng([seed, index, CLOSE_STREAM])
@@ -146,6 +146,7 @@ def _draw_day(
     truth: TruthFiles,
     writer: _DayWriter,
     ledger: BinaryIO,
+    progress: Callable[[str], None] | None,
 ) -> tuple[events.DayEvents, int]:
     """Draw a day slice by slice, writing its ledger export as it goes.
 
@@ -165,6 +166,8 @@ def _draw_day(
             ach_parts.append(drawn.ach)
             ach += drawn.ach.num_rows
         entries += drawn.ledger.num_rows
+        if progress and volume > SLICE:
+            progress(f"{cal.date(index)}: {first + part.count:,} of {volume:,} events drawn")
     writer.ledger_end(ledger, index)
     return events.DayEvents(ach=pa.concat_tables(ach_parts) if ach_parts else None), entries
 
