@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -19,6 +19,13 @@ def settings_and_spark() -> tuple[Settings, SparkSession]:
 
 def parse_day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def default_business_date(now: datetime | None = None) -> date:
+    """The day a scheduled run reconciles: yesterday in UTC (the feeds' business days are
+    UTC dates), whatever the machine's time zone."""
+    moment = now or datetime.now(UTC)
+    return moment.astimezone(UTC).date() - timedelta(days=1)
 
 
 def retry_on_write_conflict(task: Any, task_run: Any, state: Any) -> bool:

@@ -128,8 +128,10 @@ class _Reader:
         self.doc = doc
         self.source = source
         self.env = env
+        self.read: set[str] = set()  # the environment keys that can override a setting
 
     def _raw(self, section: str, key: str) -> Any:
+        self.read.add(_env_key(section, key))
         env_value = self.env.get(_env_key(section, key))
         if env_value is not None:
             return env_value
@@ -173,7 +175,10 @@ class _Reader:
                 f"(from {self.source} or {_env_key(section, key)})"
             ) from None
         if number < minimum:
-            raise ConfigError(f"[{section}] {key} must be >= {minimum}, got {number}")
+            raise ConfigError(
+                f"[{section}] {key} must be >= {minimum}, got {number} "
+                f"(from {self.source} or {_env_key(section, key)})"
+            )
         return number
 
     def seconds(self, section: str, key: str, *, minimum: float = 0.0) -> float:
@@ -296,7 +301,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     root = env.get("LAKEHOUSE_ROOT") or reader.text("storage", "root")
     landing = env.get("LAKEHOUSE_LANDING") or reader.text("storage", "landing")
     layouts = Path(_resolve_local(reader.text("partners", "layouts")))
-    return Settings(
+    settings = Settings(
         storage=StorageSettings(
             root=_resolve_local(root),
             landing=_resolve_local(landing),
@@ -331,3 +336,19 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         source=source,
         partner_layouts=layouts,
     )
+    _check_overrides(env, reader)
+    return settings
+
+
+def _check_overrides(env: Mapping[str, str], reader: _Reader) -> None:
+    """An override that names no setting (a typo) fails instead of being ignored."""
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in reader.read:
+            continue
+        section = name.removeprefix(ENV_PREFIX).partition("__")[0].lower()
+        same = sorted(k for k in reader.read if k.startswith(f"{ENV_PREFIX}{section.upper()}__"))
+        hint = f"settings of [{section}]: {', '.join(same)}" if same else "no such section"
+        raise ConfigError(
+            f"environment variable {name} names no setting of {reader.source} ({hint}); "
+            "fix its name or unset it"
+        )

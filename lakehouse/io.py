@@ -28,6 +28,7 @@ from pyspark.sql.types import StructType
 
 from lakehouse.config import Settings
 from lakehouse.errors import StorageError, WriteConflict
+from lakehouse.faults import fault_during_write
 from lakehouse.storage import explain_delta_error, is_s3
 
 log = logging.getLogger(__name__)
@@ -210,9 +211,15 @@ def conform(df: DataFrame, schema: StructType) -> DataFrame:
     return df.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in schema.fields])
 
 
-def _is_conflict(exc: Exception) -> bool:
+def _conflict(exc: Exception) -> str | None:
+    """The kind of Delta concurrent-write conflict ``exc`` is, or None."""
     text = f"{type(exc).__name__} {exc}"
-    return any(marker in text for marker in CONFLICT_EXCEPTIONS)
+    return next((marker for marker in CONFLICT_EXCEPTIONS if marker in text), None)
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 def _with_retries(action: Callable[[], T], path: str = "", attempts: int = 4) -> T:
@@ -222,16 +229,30 @@ def _with_retries(action: Callable[[], T], path: str = "", attempts: int = 4) ->
         try:
             return action()
         except Exception as exc:
-            if not _is_conflict(exc):
+            kind = _conflict(exc)
+            if kind is None:
                 failure = storage_failure(exc, path)
                 if failure is not None:
                     raise failure from None
                 raise
+            where = path or "a Delta table"
             if attempt == attempts:
                 raise WriteConflict(
-                    f"Delta write conflict persisted after {attempts} attempts: {exc}"
+                    f"{where}: another writer committed to the table while this step wrote "
+                    f"({kind}), {attempts} times in a row; make sure nothing else writes the "
+                    "lakehouse (every writer takes the writer lease) and run the day again"
                 ) from exc
-            time.sleep(0.5 * 2**attempt)
+            wait = 0.5 * 2**attempt
+            log.warning(
+                "%s: concurrent commit (%s: %s); retrying in %.1fs (attempt %d of %d)",
+                where,
+                kind,
+                _first_line(exc),
+                wait,
+                attempt + 1,
+                attempts,
+            )
+            time.sleep(wait)
     raise AssertionError("unreachable")
 
 
@@ -281,6 +302,7 @@ def append(
     writer = writer.option("userMetadata", ctx.commit_metadata(step))
     if txn_app_id is not None:
         writer = writer.option("txnAppId", txn_app_id).option("txnVersion", txn_version)
+    fault_during_write(spec.qualified_name, path)
     _with_retries(lambda: writer.save(path), path)
 
 
@@ -353,6 +375,7 @@ def merge(
     builder = builder.whenMatchedUpdate(
         condition=f"{keep} AND ({changed or 'false'})", set=values
     ).whenNotMatchedInsert(condition=keep, values=values)
+    fault_during_write(spec.qualified_name, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(builder.execute, path)
 
@@ -411,7 +434,16 @@ def replace_partition(
         .option("replaceWhere", where)
         .option("userMetadata", ctx.commit_metadata(step))
     )
+    fault_during_write(spec.qualified_name, path)
     _with_retries(lambda: writer.save(path), path)
+
+
+def restore(spark: SparkSession, path: str, version: int, ctx: RunContext, *, step: str) -> None:
+    """RESTORE the table at ``path`` to ``version`` in one new commit (the versions after
+    it stay readable by time travel)."""
+    target = DeltaTable.forPath(spark, path)
+    with _commit_metadata(spark, ctx.commit_metadata(step)):
+        _with_retries(lambda: target.restoreToVersion(version), path)
 
 
 def delete_where(

@@ -167,6 +167,7 @@ def test_every_pipeline_step_holds_the_lease(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lakehouse import pipeline
+    from lakehouse.gold.books import Books
 
     settings = _settings(tmp_path / "lh")
     seen: list[str] = []
@@ -185,6 +186,8 @@ def test_every_pipeline_step_holds_the_lease(
     monkeypatch.setattr(pipeline, "ingest", step("ingest", Report()))
     monkeypatch.setattr(pipeline, "refine", step("refine", {}))
     monkeypatch.setattr(pipeline, "reconcile", step("reconcile", {}))
+    monkeypatch.setattr(pipeline, "books", lambda *_: Books(None, None))  # a fresh lakehouse
+    monkeypatch.setattr(pipeline, "refined_through", lambda *_: None)
     spark = object()  # the steps are stubs: no Spark
     ctx = pipeline.context(settings, date(2026, 11, 2), "run-x")
     pipeline.run_ingest(spark, ctx)  # type: ignore[arg-type]

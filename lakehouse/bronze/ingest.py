@@ -37,6 +37,7 @@ from lakehouse.bronze.tables import (
 )
 from lakehouse.config import FeedSettings
 from lakehouse.errors import FileRejected
+from lakehouse.faults import fault_point
 from lakehouse.io import RunContext, TableSpec, append, read
 from lakehouse.landing import LandedFile, LandingZone
 
@@ -352,6 +353,7 @@ def ingest(
         _say(report, progress, _no_arrivals(zone, ctx, names, len(report.outcomes)))
     # The manifest is written last, in one commit: a crash before it only means the
     # next run re-parses those files, and their bronze appends are skipped by txnAppId.
+    fault_point("ingest.before_manifest")
     manifest_rows = [o.manifest for o in report.outcomes if o.manifest is not None]
     if manifest_rows:
         frame = _frame(spark, MANIFEST, manifest_rows)
@@ -379,6 +381,7 @@ def _ingest_files(
     def finish_oldest() -> None:
         outcome, written = in_flight.popleft()
         written.result()
+        fault_point("ingest.between_files")
         if progress:
             progress(_describe(outcome))
 

@@ -11,9 +11,11 @@ the one list of them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from rich.markup import escape
 
@@ -24,22 +26,57 @@ from lakehouse.errors import LakehouseError
 COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, read, decide, docs)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (what was wrong, where to read more), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        console.print(
+            f"[bold red]error:[/] {escape(self.prog)}: {escape(message)} "
+            f"(see {escape(self.prog)} --help)",
+            soft_wrap=True,
+        )
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__.splitlines()[0])
+    parser = Parser(prog="lakehouse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, flush nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)
+        sys.stdout.flush()
     except LakehouseError as exc:
-        # one line whatever the width; the text is not markup ("[s3] endpoint_url")
+        # one line whatever the width; the text is not markup ("[reconcile] window_days")
         console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         code = 2
+    except BrokenPipeError:
+        code = _quiet_broken_pipe()
     except KeyboardInterrupt:
         code = 130
+    except Exception as exc:
+        if os.environ.get("LAKEHOUSE_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        console.print(
+            f"[bold red]error:[/] {escape(type(exc).__name__)}: {escape(first)} "
+            "(an internal error: re-run with LAKEHOUSE_DEBUG=1 for the traceback and report it)",
+            soft_wrap=True,
+        )
+        code = 1
     sys.exit(code)

@@ -5,10 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from lakehouse.cli._output import Subcommands, iso_date, out, print_table
+from lakehouse.cli._output import (
+    Subcommands,
+    iso_date,
+    money,
+    non_negative,
+    out,
+    print_json,
+    print_table,
+)
+from lakehouse.errors import LakehouseError
 
 EXCEPTION_COLUMNS = [
     "leg",
@@ -49,34 +59,40 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit_version(args: argparse.Namespace) -> int | date | None:
-    if args.as_of_version is not None:
-        return int(args.as_of_version)
-    return args.as_of  # type: ignore[no-any-return]
+def _open_at(name: str, args: argparse.Namespace) -> Any:
+    """The table at ``--as-of-version`` / ``--as-of`` (latest without either); a version
+    the table does not have is one clear error."""
+    from lakehouse.readers import open_table
+
+    if args.as_of_version is None:
+        return open_table(name, args.as_of)
+    table = open_table(name)
+    latest = table.version()
+    if args.as_of_version > latest:
+        raise LakehouseError(
+            f"--as-of-version {args.as_of_version}: {name} has versions 0..{latest}; pick one "
+            f"from `lakehouse history --table {name}`"
+        )
+    try:
+        table.load_as_version(args.as_of_version)
+    except Exception as exc:  # removed by VACUUM, or past log retention
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise LakehouseError(
+            f"--as-of-version {args.as_of_version}: {name} cannot be read at that version "
+            f"({first}); versions older than [maintenance] audit_window_days may be gone"
+        ) from None
+    return table
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from lakehouse.readers import open_table
-
     name = args.table if "." in args.table else f"gold.{args.table}"
-    table = open_table(name, _audit_version(args))
-    df = table.to_pandas()
+    table = _open_at(name, args)
+    data = table.to_pyarrow_table()
+    rows = data.slice(0, args.limit).to_pylist()
     if args.json:
-        out.print_json(
-            data={
-                "table": name,
-                "version": table.version(),
-                "rows": len(df),
-                "data": json.loads(
-                    df.head(args.limit).to_json(orient="records", date_format="iso")
-                ),
-            }
-        )
+        print_json({"table": name, "version": table.version(), "rows": data.num_rows, "data": rows})
     else:
-        print_table(
-            df.head(args.limit).to_dict("records"),
-            title=f"{name} at version {table.version()}: {len(df)} rows",
-        )
+        print_table(rows, title=f"{name} at version {table.version()}: {data.num_rows} rows")
     return 0
 
 
@@ -102,7 +118,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        out.print_json(data=rows)
+        print_json(rows)
     else:
         print_table(rows, title=f"history of {name}")
     return 0
@@ -111,9 +127,15 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from lakehouse.score import score
 
-    result = score(Path(args.truth))
+    truth = Path(args.truth)
+    if not (truth / "matches.csv").is_file():
+        raise LakehouseError(
+            f"--truth {args.truth}: no matches.csv there; give the folder "
+            "`lakehouse generate --truth DIR` wrote (matches.csv and exceptions.csv)"
+        )
+    result = score(truth)
     if args.json:
-        out.print_json(data={k: v for k, v in result.items()})
+        print_json(result)
         return 0
     rows = [{"scope": "overall", **result["overall"]}]
     rows += [{"scope": f"leg {k}", **v} for k, v in result["legs"].items()]
@@ -127,7 +149,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     summary, code = inspect_file(Path(args.file))
     if args.json:
-        out.print(json.dumps(summary, indent=2, default=str), soft_wrap=True)
+        print_json(summary)
     else:
         out.print(render_text(summary))
     return code
@@ -147,7 +169,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--partner")
     p.add_argument("--bucket")
     p.add_argument("--reason")
-    p.add_argument("--min-amount", type=float, dest="min_amount")
+    p.add_argument("--min-amount", type=money, dest="min_amount")
     p.add_argument("--as-of", type=iso_date, dest="as_of")
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.add_argument("--limit", type=int, default=50)
@@ -162,7 +184,7 @@ def register(sub: Subcommands) -> None:
         if name == "audit":
             group = p.add_mutually_exclusive_group()
             group.add_argument("--as-of", type=iso_date, dest="as_of")
-            group.add_argument("--as-of-version", type=int, dest="as_of_version")
+            group.add_argument("--as-of-version", type=non_negative, dest="as_of_version")
             p.add_argument("--limit", type=int, default=50)
         p.set_defaults(func=func)
 

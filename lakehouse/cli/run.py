@@ -25,7 +25,7 @@ def _print_day(result: Any) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from lakehouse.config import load_settings
     from lakehouse.lease import writer_lease
-    from lakehouse.pipeline import context, run_day, run_ingest, run_reconcile, run_refine
+    from lakehouse.pipeline import context, run_days, run_ingest, run_refine
     from lakehouse.spark import get_spark
 
     settings = load_settings()
@@ -36,15 +36,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.status(f"running {args.step} for {args.date} ..."),
     ):
         spark = get_spark(settings)
-        if args.step == "all":
-            result = run_day(args.date, settings, spark, run_id=ctx.run_id, progress=progress)
-            _print_day(result)
+        if args.step in ("all", "reconcile"):
+            # a day before the last reconciled one is reprocessed with the later days
+            results = run_days(
+                args.date,
+                args.date,
+                settings,
+                spark,
+                progress,
+                reconcile_only=args.step == "reconcile",
+            )
+            _print_day(next(r for r in results if r.as_of == args.date))
+            if results[-1].as_of != args.date:
+                _print_day(results[-1])
             return 0
-        steps: dict[str, Callable[..., Any]] = {
-            "ingest": run_ingest,
-            "refine": run_refine,
-            "reconcile": run_reconcile,
-        }
+        steps: dict[str, Callable[..., Any]] = {"ingest": run_ingest, "refine": run_refine}
         outcome = steps[args.step](spark, ctx, progress)
     out.print(
         outcome
@@ -57,19 +63,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     from lakehouse.config import load_settings
     from lakehouse.lease import writer_lease
-    from lakehouse.pipeline import days_between, new_run_id, run_day
+    from lakehouse.pipeline import new_run_id, run_days
+    from lakehouse.reprocess import days_between
     from lakehouse.spark import get_spark
 
     settings = load_settings()
-    days = days_between(args.start, args.end)
+    days_between(args.start, args.end)  # a bad range fails before Spark starts
     # one writer from the first day to the last: nothing else writes in between
-    with writer_lease(settings, new_run_id("backfill", days[0]), progress):
+    with writer_lease(settings, new_run_id("backfill", args.start), progress):
         spark = get_spark(settings)
-        for i, day in enumerate(days, 1):
-            console.rule(f"day {i}/{len(days)}: {day}")
-            result = run_day(day, settings, spark, progress=progress)
-            console.log(f"{day} done in {result.seconds['total']:.1f}s")
-        _print_day(result)
+        results = run_days(args.start, args.end, settings, spark, progress)
+        _print_day(results[-1])
     return 0
 
 

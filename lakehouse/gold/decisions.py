@@ -59,10 +59,12 @@ def fold_decisions(rows: list[dict[str, object]]) -> Decisions:
     return folded
 
 
-def load(spark: SparkSession, ctx: RunContext) -> Decisions:
+def load(spark: SparkSession, ctx: RunContext, known: DataFrame | None = None) -> Decisions:
+    """The decisions known by the run's day: ``known`` is silver.manual_decisions as known
+    by it (default: the current table)."""
+    table = known if known is not None else read(spark, ctx.settings, manual_decisions.SPEC)
     rows = (
-        read(spark, ctx.settings, manual_decisions.SPEC)
-        .where(F.col("_arrival_date") <= F.lit(ctx.as_of))
+        table.where(F.col("_arrival_date") <= F.lit(ctx.as_of))
         .where(F.to_date("decided_at") <= F.lit(ctx.as_of))
         .collect()
     )

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.gold.items import ITEM_COLUMNS, leg_items, leg_return_items
 from lakehouse.gold.rules import Leg
-from lakehouse.io import RunContext, read
+from lakehouse.io import RunContext
 from lakehouse.silver import bank_transactions, ledger_entries, partner_settlements
 
 SILVER_KEYS = {
@@ -27,11 +27,13 @@ SILVER_KEYS = {
 
 
 def silver_window(
-    spark: SparkSession, ctx: RunContext, low: date, decided_ids: set[str]
+    known: dict[str, DataFrame], ctx: RunContext, low: date, decided_ids: set[str]
 ) -> dict[str, DataFrame]:
+    """The window of each silver table, from ``known``: silver as known by the run's day
+    (:func:`lakehouse.gold.snapshot.silver_as_known_by`)."""
     frames = {}
-    for name, (spec, key) in SILVER_KEYS.items():
-        df = read(spark, ctx.settings, spec).where(F.col("_arrival_date") <= F.lit(ctx.as_of))
+    for name, (_, key) in SILVER_KEYS.items():
+        df = known[name].where(F.col("_arrival_date") <= F.lit(ctx.as_of))
         in_window = F.coalesce(
             F.col("business_date").between(F.lit(low), F.lit(ctx.as_of)), F.lit(False)
         )

@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, StringType, StructField, StructType
 
+from lakehouse.faults import fault_point
 from lakehouse.gold.common import RUN_FIELDS, with_run_columns
 from lakehouse.gold.items import ITEM_COLUMNS
 from lakehouse.gold.rules import Leg
@@ -68,19 +69,28 @@ class Close:
     closed_at: datetime
     watermarks: dict[str, datetime | None]
     fingerprint: str
+    # per silver table, the newest version the run read (None: not recorded)
+    versions: dict[str, int | None] | None = None
 
     def metadata(self) -> dict[str, str]:
         marks = {k: v.isoformat() if v else None for k, v in sorted(self.watermarks.items())}
         return {"watermarks": json.dumps(marks), "fingerprint": self.fingerprint}
 
     @classmethod
-    def from_commit(cls, as_of: date, closed_at: datetime, metadata: dict[str, str]) -> Close:
+    def from_commit(
+        cls,
+        as_of: date,
+        closed_at: datetime,
+        metadata: dict[str, str],
+        versions: dict[str, int | None] | None = None,
+    ) -> Close:
         marks = json.loads(metadata["watermarks"])
         return cls(
             as_of,
             closed_at,
             {k: datetime.fromisoformat(v) if v else None for k, v in marks.items()},
             metadata["fingerprint"],
+            versions,
         )
 
 
@@ -113,6 +123,7 @@ def write(rows: DataFrame, ctx: RunContext, close: Close) -> None:
         step=STEP,
         values={"as_of": ctx.as_of},
     )
+    fault_point("reconcile.before_retention")
     oldest = ctx.as_of - timedelta(days=KEEP_DAYS)
     delete_where(
         rows.sparkSession,

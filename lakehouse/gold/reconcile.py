@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.faults import fault_point
 from lakehouse.gold import (
     aging,
     close,
@@ -33,6 +34,7 @@ from lakehouse.gold import (
 from lakehouse.gold.common import OPEN_STATES
 from lakehouse.gold.leg import LegOutcome, reconcile_leg
 from lakehouse.gold.rules import Leg, load_legs
+from lakehouse.gold.snapshot import METADATA_KEY, SilverSnapshot, silver_as_known_by
 from lakehouse.io import RunContext, ensure_table, read
 
 log = logging.getLogger(__name__)
@@ -79,12 +81,13 @@ def _candidates(
     earlier: Earlier,
     decided: decisions.Decisions,
     fingerprint: str,
+    known: SilverSnapshot,
 ) -> tuple[Callable[[Leg], inputs.LegInputs], str]:
     """Each leg's inputs, from the previous close when it is a valid start (else the
     whole window), and a phrase saying which."""
     settings, low = ctx.settings, ctx.as_of - timedelta(days=ctx.settings.reconcile_window_days)
     start, why_not = (
-        close.previous_close(spark, settings, ctx.as_of, fingerprint)
+        close.previous_close(spark, settings, ctx.as_of, fingerprint, known)
         if settings.reconcile_from_close
         else (None, "[reconcile] from_close = false")
     )
@@ -127,6 +130,7 @@ def _write_gold(
     matches = reduce(DataFrame.unionByName, [o.matches for o in outcomes])
     recon_matches.write(matches, ctx, earlier.reopened)
     say("gold.recon_matches merged")
+    fault_point("reconcile.after_recon_matches")
 
     # Open items not restated today (older than the window, or members of a frozen
     # PARTIAL / REVERSED match) keep their state but age with the run's date.
@@ -141,6 +145,7 @@ def _write_gold(
     )
     recon_items.write([items, recon_items.with_age(old_open, as_of, settings.aging_buckets)], ctx)
     say("gold.recon_items merged")
+    fault_point("reconcile.after_recon_items")
 
     snapshot = read(spark, settings, recon_items.SPEC).where(
         (
@@ -165,17 +170,22 @@ def _write_gold(
 def reconcile(
     spark: SparkSession, ctx: RunContext, progress: Progress | None = None
 ) -> dict[str, dict[str, int]]:
-    """Reconcile every leg for ``ctx.as_of``; returns per-leg state counts."""
+    """Reconcile every leg for ``ctx.as_of`` from silver as known by that day; returns
+    per-leg state counts."""
     say: Progress = progress or (lambda _: None)
     settings, as_of = ctx.settings, ctx.as_of
     legs = load_legs()
-    decided = decisions.load(spark, ctx)
+    known = silver_as_known_by(spark, settings, as_of)
+    # every gold commit of the run records the silver versions it read
+    ctx = replace(ctx, extra={**ctx.extra, METADATA_KEY: known.metadata()})
+    frames = known.read(spark, settings)
+    decided = decisions.load(spark, ctx, frames["manual_decisions"])
     low = as_of - timedelta(days=settings.reconcile_window_days)
-    marks = close.watermarks(spark, settings)
-    silver = inputs.silver_window(spark, ctx, low, decided.item_ids)
+    marks = known.watermarks()
+    silver = inputs.silver_window(frames, ctx, low, decided.item_ids)
     earlier = _earlier_matches(spark, ctx, low, decided)
     fingerprint = open_items.fingerprint(legs, settings.reconcile_window_days)
-    leg_inputs, start = _candidates(spark, ctx, silver, earlier, decided, fingerprint)
+    leg_inputs, start = _candidates(spark, ctx, silver, earlier, decided, fingerprint, known)
     say(f"reconcile: candidates from {start}")
 
     # Legs are independent until the writes: match them side by side.
@@ -187,6 +197,7 @@ def reconcile(
             )
         )
     summary = _write_gold(spark, ctx, outcomes, earlier, low, say)
+    fault_point("reconcile.before_close")
     closed_at = datetime.now(UTC).replace(tzinfo=None)
     open_items.write(
         reduce(DataFrame.unionByName, [o.open_items for o in outcomes]),

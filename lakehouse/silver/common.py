@@ -41,8 +41,12 @@ def local_to_utc(ts: Column, zone: Column | str) -> Column:
     return F.to_utc_timestamp(ts, zone if isinstance(zone, Column) else F.lit(zone))
 
 
-def keyed_hash(column: str | Column, key: str, length: int = 16) -> Column:
-    """A keyed SHA-256 of the value (hex prefix): joins work, the value is gone."""
+HASH_HEX = 32  # keyed hashes keep 128 bits: no two values of a lakehouse collide
+
+
+def keyed_hash(column: str | Column, key: str, length: int = HASH_HEX) -> Column:
+    """A keyed SHA-256 of the value (hex prefix): joins work, the value is gone; without
+    the key nobody can test a guess (see docs/security.md)."""
     col = _col(column)
     return F.when(col.isNull(), F.lit(None)).otherwise(
         F.substring(F.sha2(F.concat(F.lit(key), F.lit("|"), col), 256), 1, length)
@@ -54,5 +58,5 @@ def mask_account(column: str | Column, key: str) -> Column:
     col = _col(column)
     digits = F.regexp_replace(col, r"[^0-9A-Za-z]", "")
     return F.when(col.isNull(), F.lit(None)).otherwise(
-        F.concat(F.lit("****"), F.substring(digits, -4, 4), F.lit("#"), keyed_hash(col, key, 12))
+        F.concat(F.lit("****"), F.substring(digits, -4, 4), F.lit("#"), keyed_hash(col, key))
     )

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -32,11 +32,13 @@ from pyspark.sql.types import (
 )
 
 from lakehouse.bronze.tables import feed_table
-from lakehouse.config import FeedSettings
+from lakehouse.config import FeedSettings, Settings
+from lakehouse.faults import fault_point
 from lakehouse.feed_formats import BANK, DECISIONS, LEDGER, PARTNER
 from lakehouse.io import (
     RunContext,
     TableSpec,
+    append,
     changed_condition,
     ensure_table,
     is_delta_table,
@@ -231,15 +233,25 @@ def quality_rows(
     ]
 
 
-def _record_quality(spark: SparkSession, ctx: RunContext, rows: list[tuple[object, ...]]) -> None:
+QUALITY_APP_ID = "refine-quality"
+
+
+def _record_quality(
+    spark: SparkSession, ctx: RunContext, rows: list[tuple[object, ...]], through: datetime
+) -> None:
+    """Append the run's quality rows once for the bronze rows they count: the Delta
+    transaction version is the newest ``_ingested_at`` refined (microseconds), so a
+    re-run after a crash that refines the same rows again records nothing twice."""
     df = spark.createDataFrame(rows, QUALITY_METRICS.schema)
-    merge(
+    version = int((through - datetime(1970, 1, 1)).total_seconds() * 1_000_000)
+    append(
         df,
         ctx.settings,
         QUALITY_METRICS,
         ctx,
         step="refine",
-        update_when="t.failed_rows <> s.failed_rows OR t.total_rows <> s.total_rows",
+        txn_app_id=QUALITY_APP_ID,
+        txn_version=version,
     )
 
 
@@ -343,15 +355,23 @@ def refine(
             quality += outcome.quality
             if outcome.ingested_through is not None:
                 watermarks.append((table.spec.name, outcome.ingested_through))
+            fault_point("refine.between_merges")
             if progress:
                 progress(
                     f"silver.{table.spec.name}: {outcome.rows} rows, "
                     f"{outcome.quarantined} quarantined"
                 )
-    if quality:
-        _record_quality(spark, ctx, quality)
+    if quality and watermarks:
+        _record_quality(spark, ctx, quality, max(through for _, through in watermarks))
     # one commit for every table's watermark, after their MERGEs: a crash before it
     # only means the next run refines those rows again, which changes nothing
+    fault_point("refine.before_watermark")
     if watermarks:
         _record_watermarks(spark, ctx, watermarks)
     return report
+
+
+def refined_through(spark: SparkSession, settings: Settings) -> date | None:
+    """The latest business day any silver table was refined for (None: never)."""
+    row = read(spark, settings, REFINE_STATE).agg(F.max("as_of")).first()
+    return row[0] if row else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from lakehouse.gold.inputs import silver_window
+from lakehouse.gold.snapshot import silver_as_known_by
 from lakehouse.io import merge
 from lakehouse.pipeline import context
 from lakehouse.silver import ledger_entries
@@ -30,8 +31,9 @@ def test_window_is_read_by_partition_and_decided_items_by_key(spark, settings):
     ctx = context(settings, DAY, run_id="reconcile")
     merge(entries, settings, ledger_entries.SPEC, ctx, step="refine")
 
-    plain = silver_window(spark, ctx, LOW, set())["ledger_entries"]
-    decided = silver_window(spark, ctx, LOW, {"LE-old-decided", "LE-today"})["ledger_entries"]
+    known = silver_as_known_by(spark, settings, DAY).read(spark, settings)
+    plain = silver_window(known, ctx, LOW, set())["ledger_entries"]
+    decided = silver_window(known, ctx, LOW, {"LE-old-decided", "LE-today"})["ledger_entries"]
 
     assert sorted(r.entry_id for r in plain.collect()) == ["LE-edge", "LE-today"]
     # a decided item inside the window is read once, one outside it is added
