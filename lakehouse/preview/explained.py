@@ -13,9 +13,11 @@ import importlib
 import logging
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from lakehouse.errors import LakehouseError
+from lakehouse.gold.rules import load_legs
 
 log = logging.getLogger(__name__)
 
@@ -51,41 +53,36 @@ def _from_gold(example: dict[str, Any], side: str) -> dict[str, Any]:
 
 
 def _explain_api(
-    root: str, as_of: date, keys: Sequence[tuple[str, str]]
+    root: str, as_of: date, keys: Sequence[tuple[str, str]], rules: Path | None
 ) -> list[dict[str, Any] | None]:
-    """The explain API's answers for ``keys`` (None where it has none)."""
+    """The explain API's answers for ``keys`` (None where it has none) under ``root``,
+    citing the rules of ``rules`` (default: ``conf/rules.toml``)."""
     try:
         module = importlib.import_module("lakehouse.explain")
     except ImportError:
         return [None] * len(keys)
     try:
         explainer = module.Explainer(as_of=as_of, root=root)
+        if rules is not None:
+            explainer.legs = load_legs(rules)  # the preview's legs, not conf/rules.toml's
+        return list(explainer.explain_many(keys, strict=False))
     except LakehouseError as exc:
         log.warning("explain under %s as of %s: %s; explaining from gold rows", root, as_of, exc)
         return [None] * len(keys)
-    try:
-        return list(explainer.explain_many(keys))
-    except LakehouseError:
-        pass  # one item it cannot answer (not in those books): ask one by one
-    answers: list[dict[str, Any] | None] = []
-    for leg, item in keys:
-        try:
-            answers.append(explainer.explain(leg, item))
-        except LakehouseError:
-            answers.append(None)
-    return answers
 
 
 def explain_examples(
-    examples: list[dict[str, Any]], before_root: str, after_root: str, as_of: date
+    examples: list[dict[str, Any]], before_root: str, after_root: str, as_of: date, rules: Path
 ) -> None:
-    """Add ``explanation: {"before", "after"}`` to every example (in place)."""
+    """Add ``explanation: {"before", "after"}`` to every example (in place): the books
+    before under ``before_root`` (the rules that ran), after under ``after_root``
+    (``rules``)."""
     keys = [(e["leg"], e["item_id"]) for e in examples]
     if not keys:
         return
     answers = {
-        "before": _explain_api(before_root, as_of, keys),
-        "after": _explain_api(after_root, as_of, keys),
+        "before": _explain_api(before_root, as_of, keys, None),
+        "after": _explain_api(after_root, as_of, keys, rules),
     }
     for i, example in enumerate(examples):
         example["explanation"] = {

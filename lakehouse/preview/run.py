@@ -79,7 +79,7 @@ def _document(
     """The preview's JSON document (see docs/preview.md)."""
     before, after = load_books(real_root, request.end), load_books(scratch_root, request.end)
     found = diff(before, after, load_legs(request.rules))
-    explain_examples(found.examples, real_root, scratch_root, request.end)
+    explain_examples(found.examples, real_root, scratch_root, request.end, request.rules)
     truth = None
     if request.truth is not None:
         truth = {

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from lakehouse.config import CONF_DIR
 from lakehouse.preview.diff import EXAMPLES, Books, diff, label
+from lakehouse.preview.explained import explain_examples
 
 LEG = "ledger_partner"
 
@@ -184,3 +188,29 @@ def test_labels() -> None:
     assert label("PARTIAL", "FEE_VARIANCE") == "PARTIAL/FEE_VARIANCE"
     assert label(None, None) == "ABSENT"
     assert label(float("nan"), float("nan")) == "ABSENT"
+
+
+def test_examples_are_explained_from_gold_rows_where_explain_cannot_answer(
+    tmp_path: Path,
+) -> None:
+    before = books(
+        [match("m1", ["L1"], ["P1"], status="PARTIAL", rule="reference_with_break")],
+        [
+            item("L1", "PARTIAL", "AMOUNT_MISMATCH", "m1"),
+            item("P1", "PARTIAL", "AMOUNT_MISMATCH", "m1"),
+        ],
+    )
+    after = books(
+        [match("m1", ["L1"], ["P1"], rule="loose_amount")],
+        [item("L1", "MATCHED", None, "m1"), item("P1", "MATCHED", None, "m1")],
+    )
+    examples = diff(before, after).examples
+    nowhere = str(tmp_path / "no-lakehouse")
+    explain_examples(examples, nowhere, nowhere, date(2026, 11, 4), CONF_DIR / "rules.toml")
+    new = next(e for e in examples if e["kind"] == "new_match")
+    assert new["explanation"]["before"]["summary"] == (
+        "PARTIAL (AMOUNT_MISMATCH) by rule reference_with_break with P1."
+    )
+    assert new["explanation"]["after"]["summary"] == "MATCHED by rule loose_amount with P1."
+    right = next(e for e in examples if e["item_id"] == "P1")
+    assert right["explanation"]["after"]["summary"].endswith("with L1.")
