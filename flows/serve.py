@@ -1,7 +1,7 @@
 """Serve the lakehouse deployments from this process: ``python -m flows.serve``.
 
 An alternative to ``prefect deploy`` + a ``lakehouse-process`` worker (see
-``prefect.yaml``): the same three deployments, schedules (cron, UTC) and concurrency
+``prefect.yaml``): the same four deployments, schedules (cron, UTC) and concurrency
 limits, executed by a runner in this process. Needs ``PREFECT_API_URL`` to point at
 a running server (``bash scripts/prefect_server.sh start``).
 
@@ -20,6 +20,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from flows.daily_pipeline import backfill, daily_pipeline
 from flows.maintenance import maintenance
+from flows.preview import preview
 
 TIMEZONE = "UTC"
 DAILY_CRON = "30 6 * * *"  # every day 06:30 UTC, for yesterday's business date
@@ -29,7 +30,7 @@ TAGS = ["lakehouse"]
 
 
 def deployments(paused: bool = False) -> list[Any]:
-    """The runner deployments: daily-pipeline, backfill and maintenance."""
+    """The runner deployments: daily-pipeline, backfill, maintenance and preview."""
     common: dict[str, Any] = {
         "concurrency_limit": CONCURRENCY_LIMIT,
         "tags": TAGS,
@@ -52,6 +53,11 @@ def deployments(paused: bool = False) -> list[Any]:
             name="maintenance",
             schedules=[Cron(MAINTENANCE_CRON, timezone=TIMEZONE)],
             description="OPTIMIZE + VACUUM every table, keeping the audit window.",
+            **common,
+        ),
+        preview.to_deployment(
+            name="preview",
+            description="Replay past days with another rules file into a scratch gold; diff.",
             **common,
         ),
     ]

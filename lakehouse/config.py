@@ -28,21 +28,30 @@ ENV_PREFIX = "LAKEHOUSE__"
 
 @dataclass(frozen=True)
 class StorageSettings:
+    """Where the lakehouse lives. ``gold_root``, when set, is the root of the gold layer
+    alone (a rule preview writes its gold into a scratch root and reads silver from
+    ``root``); empty: gold lives under ``root`` like the other layers."""
+
     root: str
     landing: str
     archive: str
+    gold_root: str = ""
+
+    def root_of(self, layer: str) -> str:
+        return self.gold_root if layer == "gold" and self.gold_root else self.root
 
     def table_path(self, layer: str, table: str) -> str:
         """Location of a Delta table: ``<root>/<layer>/<table>`` (see :mod:`lakehouse.storage`)."""
         from lakehouse.storage import table_location
 
-        return table_location(self.root, layer, table)
+        return table_location(self.root_of(layer), layer, table)
 
     def locate(self, qualified: str, default_layer: str | None = None) -> str:
         """Location of ``layer.table`` (a bare name takes ``default_layer``)."""
-        from lakehouse.storage import locate
+        from lakehouse.storage import locate, parse_table_name
 
-        return locate(self.root, qualified, default_layer)
+        layer, _ = parse_table_name(qualified, default_layer)
+        return locate(self.root_of(layer), qualified, default_layer)
 
 
 @dataclass(frozen=True)

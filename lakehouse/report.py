@@ -810,8 +810,11 @@ def write_report(out: Path, as_of: date | None = None, root: str | None = None) 
     ``root`` (default: the configured storage root) and returns ``out``. The file is
     written atomically (a temporary file renamed into place).
     """
-    data = load_report_data(as_of, root)
-    page = render_report(data)
+    return write_page(out, render_report(load_report_data(as_of, root)))
+
+
+def write_page(out: Path, page: str) -> Path:
+    """Write ``page`` to ``out`` atomically (a temporary file renamed into place)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,18 @@ def load_truth(folder: Path) -> tuple[set[Fact], set[Fact]]:
     return matches, breaks
 
 
-def predicted_facts(root: str | None = None) -> tuple[set[Fact], set[Fact]]:
+def predicted_facts(
+    root: str | None = None, as_of: date | None = None
+) -> tuple[set[Fact], set[Fact]]:
+    """The facts gold under ``root`` states (as the books stood on ``as_of``, default now)."""
     items = read_table(
         "gold.recon_items",
+        as_of=as_of,
         root=root,
         columns=["leg", "item_id", "item_ref", "state", "reason_code"],
     )
     ref = {(r.leg, r.item_id): r.item_ref for r in items.itertuples()}
-    matches_df = read_table("gold.recon_matches", root=root)
+    matches_df = read_table("gold.recon_matches", as_of=as_of, root=root)
     matches: set[Fact] = set()
     for m in matches_df.itertuples():
         if m.status != "MATCHED":
@@ -68,9 +73,9 @@ def predicted_facts(root: str | None = None) -> tuple[set[Fact], set[Fact]]:
     return matches, breaks
 
 
-def score(truth_dir: Path, root: str | None = None) -> dict[str, Any]:
+def score(truth_dir: Path, root: str | None = None, as_of: date | None = None) -> dict[str, Any]:
     truth_matches, truth_breaks = load_truth(truth_dir)
-    pred_matches, pred_breaks = predicted_facts(root)
+    pred_matches, pred_breaks = predicted_facts(root, as_of)
     truth_all, pred_all = truth_matches | truth_breaks, pred_matches | pred_breaks
     legs: dict[str, Any] = {}
     for leg in sorted({f[1] for f in truth_all | pred_all}):

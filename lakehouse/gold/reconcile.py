@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -168,14 +169,24 @@ def _write_gold(
 
 
 def reconcile(
-    spark: SparkSession, ctx: RunContext, progress: Progress | None = None
+    spark: SparkSession,
+    ctx: RunContext,
+    progress: Progress | None = None,
+    *,
+    rules: Path | None = None,
+    known: SilverSnapshot | None = None,
 ) -> dict[str, dict[str, int]]:
     """Reconcile every leg for ``ctx.as_of`` from silver as known by that day; returns
-    per-leg state counts."""
+    per-leg state counts.
+
+    ``rules`` is the rules file (default ``conf/rules.toml``); ``known`` the silver
+    snapshot to read (default: silver as known by the day, from the tables' history).
+    A rule preview passes both, with ``ctx.settings`` writing gold to a scratch root.
+    """
     say: Progress = progress or (lambda _: None)
     settings, as_of = ctx.settings, ctx.as_of
-    legs = load_legs()
-    known = silver_as_known_by(spark, settings, as_of)
+    legs = load_legs(rules)
+    known = known or silver_as_known_by(spark, settings, as_of)
     # every gold commit of the run records the silver versions it read
     ctx = replace(ctx, extra={**ctx.extra, METADATA_KEY: known.metadata()})
     frames = known.read(spark, settings)

@@ -1,4 +1,5 @@
-"""Declarative matching rules, loaded from ``conf/rules.toml`` and validated at start."""
+"""Declarative matching rules, loaded from ``conf/rules.toml`` and validated at start
+(keys, values, and the SQL: :mod:`lakehouse.gold.rules_sql`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, Literal
 from lakehouse.config import CONF_DIR
 from lakehouse.constants import LEGS
 from lakehouse.errors import ConfigError
+from lakehouse.gold.rules_sql import check_legs
 
 Strategy = Literal["one_to_one", "many_to_one", "one_to_many"]
 ReferenceTest = Literal["equals", "contains", "similarity", "none"]
@@ -164,4 +166,5 @@ def load_legs(path: Path | None = None) -> dict[str, Leg]:
             rules=rules,
             returns=_returns(name, raw.get("returns"), source),
         )
+    check_legs(legs, source)  # the SQL and column names, before any Spark work
     return legs

@@ -91,10 +91,12 @@ def _prefect_yaml() -> dict[str, Any]:
     return doc
 
 
-def test_prefect_yaml_declares_the_three_deployments() -> None:
+def test_prefect_yaml_declares_the_four_deployments() -> None:
     doc = _prefect_yaml()
     deployments = {d["name"]: d for d in doc["deployments"]}
-    assert set(deployments) == {"daily-pipeline", "backfill", "maintenance"}
+    assert set(deployments) == {"daily-pipeline", "backfill", "maintenance", "preview"}
+    assert deployments["preview"]["entrypoint"] == "flows/preview.py:preview"
+    assert not deployments["preview"].get("schedules")
     assert deployments["daily-pipeline"]["entrypoint"] == "flows/daily_pipeline.py:daily_pipeline"
     assert deployments["backfill"]["entrypoint"] == "flows/daily_pipeline.py:backfill"
     assert deployments["maintenance"]["entrypoint"] == "flows/maintenance.py:maintenance"
@@ -129,6 +131,8 @@ def test_serve_matches_prefect_yaml() -> None:
     assert deployments["daily-pipeline"]["schedules"][0]["cron"] == serve.DAILY_CRON
     assert deployments["maintenance"]["schedules"][0]["cron"] == serve.MAINTENANCE_CRON
     assert serve.TIMEZONE == "UTC" and serve.CONCURRENCY_LIMIT == 1
+    served = {d.name for d in serve.deployments(paused=True)}
+    assert served == set(deployments)
 
 
 # ---- daily_pipeline through a real Prefect server (slow) ---------------------------
