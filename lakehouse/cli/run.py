@@ -1,4 +1,4 @@
-"""Commands that write: generate, run, backfill, demo."""
+"""Commands that write: run, backfill, demo."""
 
 from __future__ import annotations
 
@@ -10,25 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse.cli._output import Subcommands, console, iso_date, out, print_table, progress
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    from lakehouse.synthetic.generator import generate
-
-    feeds = generate(
-        args.seed,
-        args.start,
-        args.days,
-        args.volume,
-        Path(args.out),
-        Path(args.truth) if args.truth else None,
-        progress=progress,
-    )
-    out.print(
-        f"wrote {len(feeds.files)} files to {args.out}"
-        + (f", truth to {args.truth}" if args.truth else "")
-    )
-    return 0
 
 
 def _print_day(result: Any) -> None:
@@ -142,15 +123,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("generate", help="write synthetic feeds (and the truth) to a landing zone")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--start", type=iso_date, default=date(2026, 11, 2))
-    p.add_argument("--days", type=int, default=3)
-    p.add_argument("--volume", type=int, default=200, help="ledger events per day")
-    p.add_argument("--out", default="data/landing", help="landing folder")
-    p.add_argument("--truth", default=None, help="folder for matches.csv and exceptions.csv")
-    p.set_defaults(func=cmd_generate)
-
     p = sub.add_parser("demo", help="generate a few days and run the whole pipeline")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--start", type=iso_date, default=date(2026, 11, 2))
