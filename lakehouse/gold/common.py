@@ -23,7 +23,12 @@ REASON_CODES = (
     "FEE_VARIANCE",
     "UNEXPECTED_BANK_ITEM",
     "RETURNED",
+    "SUGGESTED_MATCH",
 )
+# match status of a pair a fallback rule proposes; its members stay open breaks, with
+# the break the pair would have or SUGGESTED_MATCH when it has none
+SUGGESTED = "SUGGESTED"
+SUGGESTED_MATCH = "SUGGESTED_MATCH"
 
 RUN_FIELDS = [
     StructField("_as_of", DateType(), True),
