@@ -19,7 +19,7 @@ generated from the rule objects, step for step as ``lakehouse.gold``:
   test (``equals``, ``extract``, ``contains``, ``prefix``, levenshtein
   ``similarity``, ``none``), currency, tolerance (only for MATCHED rules), the score
   (reference score times amount closeness), mutual-best assignment in up to
-  ``ROUNDS`` rounds with the same ordering (score desc, date distance asc, other
+  ``MATCH_ROUNDS`` rounds with the same ordering (score desc, date distance asc, other
   side's id asc) and the MATCHED/PARTIAL/SUGGESTED status with CURRENCY_MISMATCH,
   AMOUNT_MISMATCH, FEE_VARIANCE (members of a SUGGESTED match are EXCEPTION with its
   reason, or SUGGESTED_MATCH);
@@ -57,15 +57,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from lakehouse.constants import FOUND_IN_TEXT, MATCH_ROUNDS, MONEY_SQL
 from lakehouse.gold.rules import Leg, Rule
 
-# Reference score of a reference found in the text (lakehouse.gold.criteria.FOUND_IN_TEXT;
-# importing it would import pyspark: tests/bench checks that they agree).
-FOUND_IN_TEXT = 0.99
-# Rounds of mutual-best assignment (lakehouse.gold.matching.ROUNDS; importing it would
-# import pyspark, which this module does not need: bench.run checks that they agree).
-ROUNDS = 4
-MONEY = "DECIMAL(18,2)"
+MONEY = MONEY_SQL
 SILVER_TABLES = ("ledger_entries", "partner_settlements", "bank_transactions")
 # Type of every item column (lakehouse.gold.items plus what matching adds): string
 # equality keys are compared upper-cased and trimmed, as in Spark.
@@ -555,7 +550,7 @@ class DuckDBReconciler:
         taken, remaining, best = f"{prefix}_taken", f"{prefix}_remaining", f"{prefix}_best"
         self._table(remaining, f"SELECT * FROM {pairs}")
         self._table(taken, f"SELECT * FROM {pairs} WHERE FALSE")
-        for _ in range(ROUNDS):
+        for _ in range(MATCH_ROUNDS):
             self._table(best, mutual_best_sql(remaining))
             self._sql(f"INSERT INTO {taken} SELECT * FROM {best}")
             self._table(
@@ -775,13 +770,11 @@ class SilverSnapshot:
 
 
 def _delta(root: str, layer: str, name: str) -> Any:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    from lakehouse.readers import open_delta, resolve_root
+    from lakehouse.storage import table_location
 
-    try:
-        return DeltaTable(f"{root.rstrip('/')}/{layer}/{name}")
-    except TableNotFoundError:
-        return None
+    base, s3 = resolve_root(root)
+    return open_delta(table_location(base, layer, name), s3)
 
 
 def read_silver(root: str, as_of: date, window_days: int) -> SilverSnapshot:

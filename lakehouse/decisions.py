@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from lakehouse.config import Settings
+from lakehouse.constants import LEGS
 from lakehouse.errors import LakehouseError
 from lakehouse.landing import landing_zone
 
 ACTIONS = ("match", "unmatch", "write_off")
-LEGS = ("ledger_partner", "partner_bank", "ledger_bank")
 
 
 def record_decision(

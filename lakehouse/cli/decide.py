@@ -8,8 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from lakehouse.cli._output import Subcommands, iso_date, out
-
-LEGS = ["ledger_partner", "partner_bank", "ledger_bank"]
+from lakehouse.constants import LEGS
 
 
 def _decision(args: argparse.Namespace, action: str) -> int:

@@ -24,17 +24,22 @@ def _print_day(result: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from lakehouse.config import load_settings
+    from lakehouse.lease import writer_lease
     from lakehouse.pipeline import context, run_day, run_ingest, run_reconcile, run_refine
     from lakehouse.spark import get_spark
 
     settings = load_settings()
-    with console.status(f"running {args.step} for {args.date} ..."):
+    ctx = context(settings, args.date)
+    # the lease before Spark: a second writer is told at once, not after a JVM start
+    with (
+        writer_lease(settings, ctx.run_id, progress),
+        console.status(f"running {args.step} for {args.date} ..."),
+    ):
         spark = get_spark(settings)
         if args.step == "all":
-            result = run_day(args.date, settings, spark, progress=progress)
+            result = run_day(args.date, settings, spark, run_id=ctx.run_id, progress=progress)
             _print_day(result)
             return 0
-        ctx = context(settings, args.date)
         steps: dict[str, Callable[..., Any]] = {
             "ingest": run_ingest,
             "refine": run_refine,
@@ -51,17 +56,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     from lakehouse.config import load_settings
-    from lakehouse.pipeline import days_between, run_day
+    from lakehouse.lease import writer_lease
+    from lakehouse.pipeline import days_between, new_run_id, run_day
     from lakehouse.spark import get_spark
 
     settings = load_settings()
     days = days_between(args.start, args.end)
-    spark = get_spark(settings)
-    for i, day in enumerate(days, 1):
-        console.rule(f"day {i}/{len(days)}: {day}")
-        result = run_day(day, settings, spark, progress=progress)
-        console.log(f"{day} done in {result.seconds['total']:.1f}s")
-    _print_day(result)
+    # one writer from the first day to the last: nothing else writes in between
+    with writer_lease(settings, new_run_id("backfill", days[0]), progress):
+        spark = get_spark(settings)
+        for i, day in enumerate(days, 1):
+            console.rule(f"day {i}/{len(days)}: {day}")
+            result = run_day(day, settings, spark, progress=progress)
+            console.log(f"{day} done in {result.seconds['total']:.1f}s")
+        _print_day(result)
     return 0
 
 

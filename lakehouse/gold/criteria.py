@@ -21,6 +21,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, BooleanType, StringType, StructField, StructType
 
+from lakehouse.constants import FOUND_IN_TEXT as FOUND_IN_TEXT
 from lakehouse.gold.rules import Rule
 
 NAMES = ("keys", "date", "amount", "reference", "currency", "fee")
@@ -34,8 +35,6 @@ CRITERION = StructType(
     ]
 )
 CRITERIA = ArrayType(CRITERION)
-# reference score of a reference found inside free text rather than equal to a field
-FOUND_IN_TEXT = 0.99
 
 # Columns a pair frame has for the criteria to be evaluated.
 PAIR_FIELDS = (

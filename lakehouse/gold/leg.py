@@ -18,8 +18,8 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.constants import SUGGESTED, SUGGESTED_MATCH
 from lakehouse.gold import open_items
-from lakehouse.gold.common import SUGGESTED, SUGGESTED_MATCH
 from lakehouse.gold.decisions import Decisions, manual_matches
 from lakehouse.gold.inputs import LegInputs
 from lakehouse.gold.matching import MATCH_COLUMNS, match_leg

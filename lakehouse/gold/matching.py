@@ -21,11 +21,11 @@ from decimal import Decimal
 from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 
-from lakehouse.gold.criteria import FOUND_IN_TEXT, criteria, fee_pct, within_tolerance
+from lakehouse.constants import FOUND_IN_TEXT, MATCH_ROUNDS
+from lakehouse.gold.criteria import criteria, fee_pct, within_tolerance
 from lakehouse.gold.rules import Leg, Rule
 from lakehouse.silver.common import MONEY
 
-ROUNDS = 4
 MATCH_COLUMNS = (
     "match_id",
     "leg",
@@ -311,7 +311,7 @@ def assign(pairs: DataFrame) -> DataFrame:
         .join(won.select("right_id"), "right_id", "left_anti")
         .localCheckpoint()
     )
-    for _ in range(ROUNDS - 1):
+    for _ in range(MATCH_ROUNDS - 1):
         if remaining.limit(1).count() == 0:
             break
         best = _mutual_best(remaining).localCheckpoint()

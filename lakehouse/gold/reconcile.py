@@ -19,6 +19,7 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.constants import BREAK_STATES, OPEN_STATES
 from lakehouse.gold import (
     aging,
     close,
@@ -31,7 +32,6 @@ from lakehouse.gold import (
     recon_items,
     recon_matches,
 )
-from lakehouse.gold.common import BREAK_STATES, OPEN_STATES
 from lakehouse.gold.leg import LegOutcome, reconcile_leg
 from lakehouse.gold.rules import Leg, load_legs
 from lakehouse.io import RunContext, ensure_table, read

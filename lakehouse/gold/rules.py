@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lakehouse.config import CONF_DIR
+from lakehouse.constants import LEGS
 from lakehouse.errors import ConfigError
 
 Strategy = Literal["one_to_one", "many_to_one", "one_to_many"]
@@ -22,7 +23,6 @@ FUZZY_TESTS = ("extract", "prefix", "similarity")
 # tests that are no join key of their own: the rule needs an equality key or a band
 UNBLOCKED_TESTS = ("prefix", "similarity", "none")
 SIDES = ("ledger", "partner", "partner_payout", "bank")
-LEGS = ("ledger_partner", "partner_bank", "ledger_bank")
 
 
 @dataclass(frozen=True)

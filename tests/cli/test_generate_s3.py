@@ -1,58 +1,27 @@
 """``lakehouse generate --out s3://bucket/prefix`` puts every file through the S3 landing
-zone: the same bytes as a local run. Needs MinIO (``scripts/minio.sh``), on
-``MINIO_PORT`` when set, else on a free loopback port."""
+zone: the same bytes as a local run. Needs MinIO (the shared ``minio`` fixture of
+``tests/servers.py``)."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lakehouse import cli
-from tests.test_landing import MINIO_PASSWORD, MINIO_USER, Minio, _free_port, _run
+from tests.servers import Minio
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Minio]:
-    port = int(os.environ.get("MINIO_PORT") or _free_port())
-    env = {
-        **os.environ,
-        "MINIO_PORT": str(port),
-        "MINIO_CONSOLE_PORT": os.environ.get("MINIO_CONSOLE_PORT") or str(_free_port()),
-        "MINIO_BROWSER": "off",
-        "MINIO_ROOT_USER": MINIO_USER,
-        "MINIO_ROOT_PASSWORD": MINIO_PASSWORD,
-    }
-    if _run(["install"], env, timeout=3600).returncode != 0:
-        pytest.fail("scripts/minio.sh install failed")
-    try:
-        started = _run(["start", str(tmp_path_factory.mktemp("minio"))], env, timeout=120)
-        if started.returncode != 0:
-            pytest.fail(f"scripts/minio.sh start failed:\n{started.stdout}\n{started.stderr}")
-        yield Minio(f"http://127.0.0.1:{port}", MINIO_USER, MINIO_PASSWORD)
-    finally:
-        _run(["stop"], env, timeout=60)
-
-
 @pytest.fixture
-def s3(server: Minio, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+def s3(s3_env: Minio, monkeypatch: pytest.MonkeyPatch) -> Any:
     import boto3
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.user)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.password)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("LAKEHOUSE__S3__ENDPOINT_URL", server.endpoint)
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1")
+    monkeypatch.setenv("LAKEHOUSE__S3__ENDPOINT_URL", s3_env.endpoint)
+    return boto3.client("s3", endpoint_url=s3_env.endpoint, region_name="us-east-1")
 
 
 def _generate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

@@ -10,8 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lakehouse.bronze.formats import get_parser
-from lakehouse.bronze.formats.base import MANUAL_DECISION_COLUMNS, FileRejected, ParsedFile
-from lakehouse.bronze.formats.manual_decisions import parse
+from lakehouse.bronze.formats.base import MANUAL_DECISION_COLUMNS, FileRejected
+from lakehouse.bronze.formats.manual_decisions import parse as parse_unchecked
+from tests.bronze.formats.invariants import assert_invariants, checked
+
+parse = checked(parse_unchecked)
 
 MATCH: dict[str, Any] = {
     "decision_id": "d-0001",
@@ -147,17 +150,13 @@ def test_not_a_decisions_file_is_rejected(data: bytes, reason: str) -> None:
 
 
 def test_registry_returns_this_parser() -> None:
-    assert get_parser("manual_decisions") is parse
+    assert get_parser("manual_decisions") is parse_unchecked
 
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.binary(max_size=2000))
 def test_random_bytes_parse_or_reject(data: bytes) -> None:
-    try:
-        parsed = parse(data, "random.jsonl")
-    except FileRejected:
-        return
-    assert isinstance(parsed, ParsedFile)
+    assert_invariants(parse, data)
 
 
 JSON_VALUES = st.recursive(
