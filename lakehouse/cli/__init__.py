@@ -17,11 +17,11 @@ from types import ModuleType
 
 from rich.markup import escape
 
-from lakehouse.cli import decide, docs, generate, read, run
+from lakehouse.cli import decide, docs, explain, generate, read, run
 from lakehouse.cli._output import console
 from lakehouse.errors import LakehouseError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, read, decide, docs)
+COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, read, explain, decide, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:
