@@ -21,7 +21,7 @@ D1, D = date(2026, 11, 2), date(2026, 11, 3)
 MONEY = pa.decimal128(18, 2)
 CRITERION = pa.struct(
     [
-        pa.field("name", pa.string(), nullable=False),
+        pa.field("name", pa.string()),
         pa.field("passed", pa.bool_()),
         pa.field("left", pa.string()),
         pa.field("right", pa.string()),

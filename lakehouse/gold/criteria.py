@@ -25,9 +25,10 @@ from lakehouse.constants import FOUND_IN_TEXT as FOUND_IN_TEXT
 from lakehouse.gold.rules import Rule
 
 NAMES = ("keys", "date", "amount", "reference", "currency", "fee")
+# every field nullable: Delta does not support NOT NULL inside arrays
 CRITERION = StructType(
     [
-        StructField("name", StringType(), False),
+        StructField("name", StringType(), True),
         StructField("passed", BooleanType(), True),
         StructField("left", StringType(), True),
         StructField("right", StringType(), True),
