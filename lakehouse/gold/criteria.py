@@ -37,6 +37,14 @@ CRITERION = StructType(
 )
 CRITERIA = ArrayType(CRITERION)
 
+
+def criteria_sql_type() -> str:
+    """The SQL type of a criteria column, field names quoted (``left``, ``right`` and
+    ``limit`` are SQL keywords)."""
+    fields = ", ".join(f"`{f.name}`: {f.dataType.simpleString()}" for f in CRITERION.fields)
+    return f"ARRAY<STRUCT<{fields}>>"
+
+
 # Columns a pair frame has for the criteria to be evaluated.
 PAIR_FIELDS = (
     "left_keys",
@@ -136,8 +144,16 @@ def criteria(rule: Rule, pair: dict[str, Column] | None = None) -> Column:
     if rule.reference != "none":
         right_ref = c["right_text"] if rule.reference in ("contains", "extract") else None
         limit: Column | str = _reference_limit(rule)
-        if rule.reference in ("prefix", "similarity"):
-            limit = F.concat(F.lit(f"{limit}, was "), F.format_string("%.2f", c["ref_score"]))
+        if rule.reference == "similarity":
+            lref, rref = F.upper(F.trim(c["left_reference"])), F.upper(F.trim(c["right_reference"]))
+            longest = F.greatest(F.length(lref), F.length(rref), F.lit(1))
+            sim = F.lit(1.0) - F.levenshtein(lref, rref) / longest
+            limit = F.concat(F.lit(f"{limit}, was "), F.format_string("%.2f", sim))
+        elif rule.reference == "prefix":
+            share = F.when(
+                c["ref_score"].isNotNull(), F.format_string("%.2f", c["ref_score"])
+            ).otherwise(F.lit("none"))
+            limit = F.concat(F.lit(f"{limit}, shared "), share)
         tests.append(
             _one(
                 "reference",

@@ -29,7 +29,7 @@ from pyspark.sql.types import (
 )
 
 from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
-from lakehouse.gold.criteria import CRITERIA
+from lakehouse.gold.criteria import CRITERIA, criteria_sql_type
 from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 
@@ -63,7 +63,7 @@ SPEC = TableSpec(
     partition_by=("matched_as_of",),
     description="One row per match (match_id from its members): rule, amounts, criteria.",
     # tables written before the criteria were recorded: those matches have none
-    backfill=(("criteria", f"CAST(NULL AS {CRITERIA.simpleString()})"),),
+    backfill=(("criteria", f"CAST(NULL AS {criteria_sql_type()})"),),
 )
 
 
