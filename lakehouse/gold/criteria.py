@@ -122,7 +122,9 @@ def criteria(rule: Rule, pair: dict[str, Column] | None = None) -> Column:
         keys = " AND ".join(f"{left} = {right}" for left, right in rule.equal)
         left_keys = F.coalesce(c["left_keys"], c["left_reference"])
         right_keys = F.coalesce(c["right_keys"], c["right_reference"])
-        tests.append(_one("keys", F.lit(True), left_keys, right_keys, keys))
+        # a rule's own pairs met on their keys; a candidate pair is tested here
+        passed = c.get("keys_passed", F.lit(True))
+        tests.append(_one("keys", passed, left_keys, right_keys, keys))
     tests.append(
         _one(
             "date",

@@ -131,10 +131,34 @@ def _oriented(index: int) -> dict[str, Column]:
         ("reference", "reference"),
         ("text", "text"),
         ("fee", "fee"),
+        ("item_id", "item_id"),
     ):
         out[f"left_{field}"], out[f"right_{field}"] = pick(f"b_{name}", f"c_{name}")
+    out["left_business_date"], out["right_business_date"] = out["left_date"], out["right_date"]
     out["left_amount"], out["right_amount"] = pick(f"b_cmp{index}", f"c_cmp{index}")
     return out
+
+
+def _keys(rule: Rule, side: dict[str, Column]) -> dict[str, Column]:
+    """The rule's equality keys on a candidate pair: both sides' values and whether
+    they are equal (strings trimmed and case-insensitive, as the rule joins them)."""
+    pairs = [
+        (side[f"left_{lc}"], side[f"right_{rc}"])
+        for lc, rc in rule.equal
+        if f"left_{lc}" in side and f"right_{rc}" in side
+    ]
+    if not pairs:
+        return {"left_keys": F.lit(None).cast("string"), "right_keys": F.lit(None).cast("string")}
+    equal: Column = F.lit(True)
+    for left, right in pairs:
+        equal = equal & (
+            F.upper(F.trim(left.cast("string"))) == F.upper(F.trim(right.cast("string")))
+        )
+    return {
+        "left_keys": F.concat_ws("; ", *[left.cast("string") for left, _ in pairs]),
+        "right_keys": F.concat_ws("; ", *[right.cast("string") for _, right in pairs]),
+        "keys_passed": F.coalesce(equal, F.lit(False)),
+    }
 
 
 def _tested(rule: Rule, side: dict[str, Column]) -> tuple[Column, Column, Column]:
@@ -143,8 +167,7 @@ def _tested(rule: Rule, side: dict[str, Column]) -> tuple[Column, Column, Column
         rule, side["left_reference"], side["right_reference"], side["right_text"]
     )
     pair = {
-        "left_keys": F.lit(None).cast("string"),
-        "right_keys": F.lit(None).cast("string"),
+        **_keys(rule, side),
         "left_date": side["left_date"],
         "right_date": side["right_date"],
         "left_amount": side["left_amount"],
