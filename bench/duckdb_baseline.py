@@ -13,12 +13,16 @@ generated from the rule objects, step for step as ``lakehouse.gold``:
 * rules (``lakehouse.gold.matching``), in order, over the still unmatched items:
   comparison amount (``left_amount`` / ``right_amount`` SQL), ``many_to_one`` /
   ``one_to_many`` grouping by ``group_key`` (one currency per group), the equi-join
-  on the equality keys (strings compared upper-cased and trimmed), date window,
-  reference test (``equals``, token ``contains``, levenshtein ``similarity``,
-  ``none``), currency, tolerance (only for MATCHED rules), the score (reference
-  score minus amount penalty), mutual-best assignment in up to ``MATCH_ROUNDS`` rounds with
-  the same ordering (score desc, date distance asc, other side's id asc) and the
-  MATCHED/PARTIAL status with CURRENCY_MISMATCH, AMOUNT_MISMATCH, FEE_VARIANCE;
+  on the blocking keys (equality keys, strings compared upper-cased and trimmed; the
+  reference a pattern extracts from the right text, ``extract``; each word of the
+  right text, ``contains``; amount bands, ``amount_within``), date window, reference
+  test (``equals``, ``extract``, ``contains``, ``prefix``, levenshtein
+  ``similarity``, ``none``), currency, tolerance (only for MATCHED rules), the score
+  (reference score times amount closeness), mutual-best assignment in up to
+  ``MATCH_ROUNDS`` rounds with the same ordering (score desc, date distance asc, other
+  side's id asc) and the MATCHED/PARTIAL/SUGGESTED status with CURRENCY_MISMATCH,
+  AMOUNT_MISMATCH, FEE_VARIANCE (members of a SUGGESTED match are EXCEPTION with its
+  reason, or SUGGESTED_MATCH);
 * returns (``lakehouse.gold.returns``): right items matching the leg's ``returns``
   filter pair with the left item they name (reference, opposite amount, currency,
   date window), assigned by the same mutual-best rounds, as REVERSED matches whose
@@ -53,7 +57,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from lakehouse.constants import MATCH_ROUNDS, MONEY_SQL
+from lakehouse.constants import FOUND_IN_TEXT, MATCH_ROUNDS, MONEY_SQL
 from lakehouse.gold.rules import Leg, Rule
 
 MONEY = MONEY_SQL
@@ -290,35 +294,90 @@ def _singles_sql(prepared: str) -> str:
 
 
 def _tokens(text: str) -> str:
-    return f"(' ' || upper(regexp_replace({text}, '[^A-Za-z0-9_\\-]+', ' ', 'g')) || ' ')"
+    """The words of a text, upper-cased (``lakehouse.gold.matching.tokens``)."""
+    words = f"string_split(upper(regexp_replace({text}, '[^A-Za-z0-9_\\-]+', ' ', 'g')), ' ')"
+    return f"list_distinct(list_filter({words}, lambda w: w <> ''))"
 
 
-def reference_score_sql(rule: Rule, left: str, right: str, right_text: str) -> str:
-    """The reference test: its score, NULL when the test fails."""
+def _pattern_group(pattern: str) -> int:
+    return 1 if re.compile(pattern).groups else 0
+
+
+def _norm(value: str) -> str:
+    return f"upper(trim({value}))"
+
+
+def _keyed_sides_sql(rule: Rule, lside: str, rside: str) -> tuple[str, str]:
+    """``lakehouse.gold.matching._reference_keys`` and ``_bands``: the join key of the
+    reference test (extracted reference / each word of the right text) and amount bands."""
+    if rule.reference == "extract":
+        lkey = _norm("reference")
+        if rule.left_pattern:
+            lkey = (
+                f"regexp_extract(upper(reference), {sql_literal(rule.left_pattern)}, "
+                f"{_pattern_group(rule.left_pattern)})"
+            )
+        rkey = (
+            f"regexp_extract(upper(text), {sql_literal(rule.pattern)}, "
+            f"{_pattern_group(rule.pattern)})"
+        )
+        usable = "WHERE __ref_key IS NOT NULL AND __ref_key <> ''"
+        lside = f"SELECT * FROM (SELECT *, {lkey} AS __ref_key FROM ({lside})) {usable}"
+        rside = f"SELECT * FROM (SELECT *, {rkey} AS __ref_key FROM ({rside})) {usable}"
+    elif rule.reference == "contains":
+        usable = "WHERE __ref_key IS NOT NULL AND __ref_key <> ''"
+        lkey = _norm("reference")
+        lside = f"SELECT * FROM (SELECT *, {lkey} AS __ref_key FROM ({lside})) {usable}"
+        rside = (
+            f"SELECT * FROM (SELECT *, unnest({_tokens('text')}) AS __ref_key FROM ({rside})) "
+            f"{usable}"
+        )
+    if rule.amount_within:
+        width = round(rule.amount_within * 100)
+        cents = "CAST(cmp_amount * 100 AS BIGINT)"
+        band = f"(({cents} - ((({cents}) % {width}) + {width}) % {width}) // {width})"
+        lside = f"SELECT *, unnest([{band} - 1, {band}, {band} + 1]) AS __band FROM ({lside})"
+        rside = f"SELECT *, {band} AS __band FROM ({rside})"
+    return lside, rside
+
+
+def reference_score_sql(rule: Rule, left: str, right: str) -> str:
+    """The reference test of a joined pair: its score, NULL when the test fails."""
     if rule.reference == "equals":
-        return f"CASE WHEN upper({left}) = upper({right}) THEN 1.0::DOUBLE END"
-    if rule.reference == "contains":
-        needle = f"(' ' || upper(trim({left})) || ' ')"
+        return f"CASE WHEN {_norm(left)} = {_norm(right)} THEN 1.0::DOUBLE END"
+    if rule.reference in ("contains", "extract"):
+        return _double(FOUND_IN_TEXT)  # the join on __ref_key is the test
+    if rule.reference == "prefix":
+        lref, rref = _norm(left), _norm(right)
+        short = f"(CASE WHEN length({lref}) <= length({rref}) THEN {lref} ELSE {rref} END)"
+        long = f"(CASE WHEN length({lref}) <= length({rref}) THEN {rref} ELSE {lref} END)"
         return (
-            f"CASE WHEN length(trim({left})) > 0 AND contains({_tokens(right_text)}, {needle}) "
-            "THEN 1.0::DOUBLE END"
+            f"CASE WHEN length({short}) >= {int(rule.min_prefix)} "
+            f"AND starts_with({long}, {short}) "
+            f"THEN length({short})::DOUBLE / length({long})::DOUBLE END"
         )
     if rule.reference == "similarity":
-        longest = f"greatest(length({left}), length({right}), 1)"
-        sim = f"(1.0::DOUBLE - levenshtein(upper({left}), upper({right}))::DOUBLE / {longest})"
+        lref, rref = _norm(left), _norm(right)
+        longest = f"greatest(length({lref}), length({rref}), 1)"
+        sim = f"(1.0::DOUBLE - levenshtein({lref}, {rref})::DOUBLE / {longest})"
         return f"CASE WHEN {sim} >= {_double(rule.similarity)} THEN {sim} END"
     return "1.0::DOUBLE"
 
 
 def candidates_sql(rule: Rule, lside: str, rside: str) -> str:
     """Accepted candidate pairs of ``rule`` between two prepared sides (PAIR_COLUMNS)."""
+    lside, rside = _keyed_sides_sql(rule, lside, rside)
     condition = ["TRUE"]
     for left_col, right_col in rule.equal:
         lcol, rcol = f'l."{left_col}"', f'r."{right_col}"'
         if ITEM_TYPES.get(left_col) == ITEM_TYPES.get(right_col) == "string":
             lcol, rcol = f"upper(trim({lcol}))", f"upper(trim({rcol}))"
         condition.append(f"{lcol} = {rcol}")
-    score = reference_score_sql(rule, "l.reference", "r.reference", "r.text")
+    if rule.reference in ("extract", "contains"):
+        condition.append("l.__ref_key = r.__ref_key")
+    if rule.amount_within:
+        condition.append("l.__band = r.__band")
+    score = reference_score_sql(rule, "l.reference", "r.reference")
     tolerance = (
         f"greatest({_double(rule.tolerance_abs)}, "
         f"abs(left_amount)::DOUBLE * {_double(rule.tolerance_pct / 100.0)})"
@@ -329,12 +388,15 @@ def candidates_sql(rule: Rule, lside: str, rside: str) -> str:
         accepted.append("left_currency = right_currency")
     if rule.outcome == "MATCHED":
         accepted.append("within_tolerance")
+    if rule.amount_within:
+        within = sql_literal(repr(rule.amount_within))
+        accepted.append(f"abs(difference) <= CAST({within} AS {MONEY})")
     penalty = "least(abs(difference)::DOUBLE / greatest(abs(left_amount)::DOUBLE, 1.0), 1.0)"
     return f"""
         SELECT left_id, right_id, left_ids, right_ids, left_amount, right_amount, difference,
                left_currency, right_currency, right_fee, business_date,
                abs(days) AS date_distance,
-               ref_score - {penalty} AS score,
+               ref_score * (1.0 - {penalty}) AS score,
                within_tolerance
         FROM (
             SELECT *, abs(difference)::DOUBLE <= {tolerance} AS within_tolerance
@@ -388,6 +450,12 @@ def match_id_sql(leg: str, left_ids: str, right_ids: str) -> str:
     return f"substr(sha256({key}), 1, 24)"
 
 
+def _status_sql(rule: Rule) -> str:
+    if rule.outcome == "SUGGESTED":
+        return "'SUGGESTED'"
+    return "CASE WHEN reason IS NULL THEN 'MATCHED' ELSE 'PARTIAL' END"
+
+
 def to_matches_sql(leg: Leg, rule: Rule, chosen: str) -> str:
     """Chosen pairs as match rows (MATCH_COLUMNS)."""
     return f"""
@@ -395,7 +463,7 @@ def to_matches_sql(leg: Leg, rule: Rule, chosen: str) -> str:
                {sql_literal(leg.name)} AS leg,
                {sql_literal(rule.name)} AS rule,
                {sql_literal(rule.strategy)} AS strategy,
-               CASE WHEN reason IS NULL THEN 'MATCHED' ELSE 'PARTIAL' END AS status,
+               {_status_sql(rule)} AS status,
                reason AS reason_code,
                list_sort(left_ids) AS left_ids,
                list_sort(right_ids) AS right_ids,
@@ -559,7 +627,10 @@ class DuckDBReconciler:
         name = leg.name
         matched = f"""
             SELECT {sql_literal(name)} AS leg, c.item_id, c.side, c.business_date, c.reference,
-                   m.status AS state, m.reason_code, m.match_id, m.rule
+                   CASE WHEN m.status = 'SUGGESTED' THEN 'EXCEPTION' ELSE m.status END AS state,
+                   CASE WHEN m.status = 'SUGGESTED' THEN coalesce(m.reason_code, 'SUGGESTED_MATCH')
+                        ELSE m.reason_code END AS reason_code,
+                   m.match_id, m.rule
             FROM (SELECT *, 'left' AS side FROM {name}_left
                   UNION ALL BY NAME SELECT *, 'right' AS side FROM {name}_right) c
             JOIN (SELECT unnest(list_concat(left_ids, right_ids)) AS item_id, match_id, status,

@@ -26,11 +26,20 @@ REASON_CODES = (
     "FEE_VARIANCE",
     "UNEXPECTED_BANK_ITEM",
     "RETURNED",
+    "SUGGESTED_MATCH",
 )
+# Match status of a pair a fallback rule proposes for an operator to confirm; its
+# members stay EXCEPTION with the break the pair would have, or SUGGESTED_MATCH.
+SUGGESTED = "SUGGESTED"
+SUGGESTED_MATCH = "SUGGESTED_MATCH"
 
 # Rounds of mutual-best assignment per rule (lakehouse.gold.matching and the DuckDB
 # baseline run the same number, so both find the same second-best pairs).
 MATCH_ROUNDS = 4
+
+# Reference score of a reference found inside free text (a word of it, or extracted by
+# a pattern) rather than equal to the reference field: confidence says it is a fallback.
+FOUND_IN_TEXT = 0.99
 
 # Money is DECIMAL(18,2) everywhere: Spark, Arrow, DuckDB and JSON (as exact strings).
 MONEY_PRECISION = 18

@@ -19,11 +19,11 @@ from typing import NoReturn
 
 from rich.markup import escape
 
-from lakehouse.cli import decide, docs, generate, preview, read, run
+from lakehouse.cli import decide, docs, explain, generate, preview, read, run
 from lakehouse.cli._output import console
 from lakehouse.errors import LakehouseError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, preview, read, decide, docs)
+COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, preview, read, explain, decide, docs)
 
 
 class Parser(argparse.ArgumentParser):

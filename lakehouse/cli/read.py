@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from lakehouse.cli._output import (
     print_table,
 )
 from lakehouse.errors import LakehouseError
+from lakehouse.explain.summary import shorten
 
 EXCEPTION_COLUMNS = [
     "leg",
@@ -52,10 +53,16 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
     df = df.sort_values(["age_days", "leg", "item_id"], ascending=[False, True, True])[
         EXCEPTION_COLUMNS
     ]
+    shown = df if args.format in ("csv", "json") else df.head(args.limit)
+    answers = _explanations(shown, args.as_of)
+    if args.format == "json":
+        print_json(answers)
+        return 0
+    shown = shown.assign(why=[shorten(a["summary"]) for a in answers])
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        shown.to_csv(sys.stdout, index=False)
     else:
-        print_table(df.head(args.limit).to_dict("records"), title=f"{len(df)} open exception(s)")
+        print_table(shown.to_dict("records"), title=f"{len(df)} open exception(s)")
     return 0
 
 
@@ -82,6 +89,16 @@ def _open_at(name: str, args: argparse.Namespace) -> Any:
             f"({first}); versions older than [maintenance] audit_window_days may be gone"
         ) from None
     return table
+
+
+def _explanations(df: Any, as_of: date | None) -> list[dict[str, Any]]:
+    """The full explanation of each listed break (one scan per gold table)."""
+    if df.empty:
+        return []
+    from lakehouse.explain import Explainer
+
+    keys = list(zip(df.leg, df.item_id, strict=True))
+    return Explainer(as_of).explain_many(keys)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -171,8 +188,14 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--reason")
     p.add_argument("--min-amount", type=money, dest="min_amount")
     p.add_argument("--as-of", type=iso_date, dest="as_of")
-    p.add_argument("--format", choices=["table", "csv"], default="table")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table (with a short `why`), csv (every break, with `why`), or json (every "
+        "break's full explanation, as `lakehouse explain --json`)",
+    )
+    p.add_argument("--limit", type=int, default=50, help="rows of the table format")
     p.set_defaults(func=cmd_exceptions)
 
     for name, func in (("audit", cmd_audit), ("history", cmd_history)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.gold.criteria import CRITERIA
 from lakehouse.gold.matching import match_id
 from lakehouse.gold.rules import Leg
 from lakehouse.io import RunContext, read
@@ -132,4 +133,7 @@ def manual_matches(
         "currency",
         F.lit(1.0).alias("confidence"),
         "business_date",
+        # an operator's decision, not a rule's tests: who, when and why are in
+        # silver.manual_decisions under the decision id the rule names
+        F.array().cast(CRITERIA).alias("criteria"),
     )

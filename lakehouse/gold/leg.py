@@ -3,7 +3,8 @@
 1. Write-offs and manual matches known by D apply first; unmatches forbid a pair.
 2. Returns (``lakehouse.gold.returns``) reverse the match of the item they name: both
    become EXCEPTION / RETURNED, linked by a REVERSED match.
-3. The leg's rules run in order (``lakehouse.gold.matching``).
+3. The leg's rules run in order (``lakehouse.gold.matching``); the members of a
+   SUGGESTED match stay EXCEPTION until an operator confirms or rejects the pair.
 4. Unmatched items become DUPLICATE (their reference is already matched), PENDING
    (inside the settlement window) or EXCEPTION with the leg's reason.
 """
@@ -17,6 +18,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.constants import SUGGESTED, SUGGESTED_MATCH
 from lakehouse.gold import open_items
 from lakehouse.gold.decisions import Decisions, manual_matches
 from lakehouse.gold.inputs import LegInputs
@@ -27,9 +29,12 @@ from lakehouse.gold.rules import Leg
 
 @dataclass
 class LegOutcome:
+    leg: Leg
     items: DataFrame
     matches: DataFrame
     open_items: DataFrame  # gold._open_items rows: what the next day starts from
+    left_open: DataFrame  # the items of each side the run left unmatched
+    right_open: DataFrame
 
 
 def _pending_days(leg: Leg) -> Column:
@@ -86,11 +91,16 @@ def _unmatched_states(
 
 
 def _matched_states(items: DataFrame, matches: DataFrame) -> DataFrame:
+    """Members take their match's status; a suggestion's members stay open breaks
+    (EXCEPTION with the break it would have, or SUGGESTED_MATCH) until confirmed."""
+    suggested = F.col("status") == SUGGESTED
     members = matches.select(
         F.explode(F.concat("left_ids", "right_ids")).alias("item_id"),
         F.col("match_id"),
-        F.col("status").alias("state"),
-        F.col("reason_code"),
+        F.when(suggested, F.lit("EXCEPTION")).otherwise(F.col("status")).alias("state"),
+        F.when(suggested, F.coalesce("reason_code", F.lit(SUGGESTED_MATCH)))
+        .otherwise(F.col("reason_code"))
+        .alias("reason_code"),
         F.col("rule"),
     )
     return items.join(members, "item_id")
@@ -194,9 +204,12 @@ def reconcile_leg(
     states.append(_state_rows(w_items, "WRITTEN_OFF", "manual:write_off"))
     items = reduce(DataFrame.unionByName, states).withColumn("leg", F.lit(leg.name))
     return LegOutcome(
+        leg,
         items,
         all_matches.select(*MATCH_COLUMNS),
         _open_rows(leg.name, still_open, orphans, as_of),
+        still_open[0][1],
+        still_open[1][1],
     )
 
 

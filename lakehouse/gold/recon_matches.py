@@ -1,9 +1,13 @@
 """gold.recon_matches: every match the rules or an operator made.
 
 Grain: one row per ``match_id``, a hash of the leg and its sorted member ids (the
-same pair always gets the same id). Status MATCHED, or PARTIAL with the break's
-reason. ``matched_as_of`` is the business day whose run made the match; matches
-made before the day being run are kept as they are (frozen). Partitioned by
+same pair always gets the same id). Status MATCHED; PARTIAL with the break's reason;
+SUGGESTED, a pair a fallback rule proposes for an operator to confirm (with the break
+it would have, if any); REVERSED, a return and the item it reverses. ``criteria``
+holds the result of each test of the rule that made the match
+(``lakehouse.gold.criteria``); ``confidence`` is its score in [0, 1].
+``matched_as_of`` is the business day whose run made the match; matches made before
+the day being run are kept as they are (frozen). Partitioned by
 ``matched_as_of``: a day's run rewrites only its own partition and those of the
 matches a decision reopens, never the history.
 """
@@ -25,6 +29,7 @@ from pyspark.sql.types import (
 )
 
 from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
+from lakehouse.gold.criteria import CRITERIA, criteria_sql_type
 from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 
@@ -44,6 +49,7 @@ SCHEMA = StructType(
         StructField("currency", StringType(), True),
         StructField("confidence", DoubleType(), True),
         StructField("business_date", DateType(), True),
+        StructField("criteria", CRITERIA, True),
         StructField("matched_as_of", DateType(), True),
         *RUN_FIELDS,
     ]
@@ -55,7 +61,9 @@ SPEC = TableSpec(
     schema=SCHEMA,
     keys=("match_id",),
     partition_by=("matched_as_of",),
-    description="One row per match (match_id from its members): rule, amounts, difference.",
+    description="One row per match (match_id from its members): rule, amounts, criteria.",
+    # tables written before the criteria were recorded: those matches have none
+    backfill=(("criteria", f"CAST(NULL AS {criteria_sql_type()})"),),
 )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse.constants import BREAK_STATES, OPEN_STATES
 from lakehouse.faults import fault_point
 from lakehouse.gold import (
     aging,
@@ -28,11 +29,11 @@ from lakehouse.gold import (
     decisions,
     inputs,
     open_items,
+    recon_candidates,
     recon_exceptions,
     recon_items,
     recon_matches,
 )
-from lakehouse.gold.common import OPEN_STATES
 from lakehouse.gold.leg import LegOutcome, reconcile_leg
 from lakehouse.gold.rules import Leg, load_legs
 from lakehouse.gold.snapshot import METADATA_KEY, SilverSnapshot, silver_as_known_by
@@ -160,12 +161,48 @@ def _write_gold(
     # the driver heap at 1M events a day.
     current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
     recon_exceptions.write(recon_exceptions.transform(current), ctx)
+    _write_candidates(spark, ctx, outcomes, items, current)
     aging.write(aging.transform(current, as_of), ctx)
     summary = daily_summary.transform(snapshot.select("leg", "state", "amount"), as_of)
     daily_summary.write(summary, ctx)
-    say("gold.recon_exceptions, gold.aging, gold.daily_summary merged")
+    say("gold.recon_exceptions, gold.recon_candidates, gold.aging, gold.daily_summary merged")
     current.unpersist()
     return summary
+
+
+def _write_candidates(
+    spark: SparkSession,
+    ctx: RunContext,
+    outcomes: list[LegOutcome],
+    items: DataFrame,
+    current: DataFrame,
+) -> None:
+    """The nearest candidates of the breaks the run restated; the open breaks it did
+    not restate keep the rows an earlier run computed."""
+    breaks = items.where(F.col("state").isin(*BREAK_STATES))
+    fresh = reduce(
+        DataFrame.unionByName,
+        [
+            recon_candidates.transform(
+                o.leg,
+                breaks.where(F.col("leg") == o.leg.name),
+                o.matches,
+                o.left_open,
+                o.right_open,
+                ctx.as_of,
+            )
+            for o in outcomes
+        ],
+    )
+    keys = ["leg", "item_id"]
+    open_breaks = current.where(F.col("state").isin(*BREAK_STATES)).select(*keys)
+    kept = (
+        read(spark, ctx.settings, recon_candidates.SPEC)
+        .join(open_breaks, keys, "left_semi")
+        .join(items.select(*keys), keys, "left_anti")
+        .select(*fresh.columns)
+    )
+    recon_candidates.write(fresh.unionByName(kept), ctx)
 
 
 def reconcile(

@@ -11,15 +11,41 @@ reason, whatever matched the left item before.
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.gold.criteria import money
 from lakehouse.gold.matching import MATCH_COLUMNS, assign, match_id
 from lakehouse.gold.rules import Returns
 from lakehouse.silver.common import MONEY
 
 STATUS = "REVERSED"
 STRATEGY = "reversal"
+
+
+def _criteria(returns: Returns) -> Column:
+    """The tests that paired a return with the item it reverses (all passed)."""
+
+    def one(name: str, left: Column, right: Column, limit: str) -> Column:
+        return F.struct(
+            F.lit(name).alias("name"),
+            F.lit(True).alias("passed"),
+            left.cast("string").alias("left"),
+            right.cast("string").alias("right"),
+            F.lit(limit).alias("limit"),
+        )
+
+    return F.array(
+        one("keys", F.col("l.reference"), F.col("r.reference"), "reference = reference"),
+        one(
+            "date",
+            F.col("l.business_date"),
+            F.col("r.business_date"),
+            f"{returns.date_min}..{returns.date_max} days",
+        ),
+        one("amount", money(F.col("l.amount")), money(F.col("r.amount")), "opposite"),
+        one("currency", F.col("l.currency"), F.col("r.currency"), "equal"),
+    )
 
 
 def reversal_matches(
@@ -44,6 +70,7 @@ def reversal_matches(
         F.col("r.business_date").alias("business_date"),
         days.alias("date_distance"),
         F.lit(1.0).alias("score"),
+        _criteria(returns).alias("criteria"),
     )
     chosen = assign(pairs)
     left_ids, right_ids = F.array(F.col("left_id")), F.array(F.col("right_id"))
@@ -62,4 +89,5 @@ def reversal_matches(
         "currency",
         F.lit(1.0).alias("confidence"),
         "business_date",
+        "criteria",
     ).select(*MATCH_COLUMNS)

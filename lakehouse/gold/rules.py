@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,15 @@ from lakehouse.errors import ConfigError
 from lakehouse.gold.rules_sql import check_legs
 
 Strategy = Literal["one_to_one", "many_to_one", "one_to_many"]
-ReferenceTest = Literal["equals", "contains", "similarity", "none"]
-Outcome = Literal["MATCHED", "PARTIAL"]
+ReferenceTest = Literal["equals", "extract", "contains", "prefix", "similarity", "none"]
+Outcome = Literal["MATCHED", "PARTIAL", "SUGGESTED"]
+REFERENCE_TESTS = ("equals", "extract", "contains", "prefix", "similarity", "none")
+OUTCOMES = ("MATCHED", "PARTIAL", "SUGGESTED")
+# reference tests that find a reference inexactly: a rule using one books a pair only
+# when its amount is exact, and never books a break (it suggests it)
+FUZZY_TESTS = ("extract", "prefix", "similarity")
+# tests that are no join key of their own: the rule needs an equality key or a band
+UNBLOCKED_TESTS = ("prefix", "similarity", "none")
 SIDES = ("ledger", "partner", "partner_payout", "bank")
 
 
@@ -36,6 +44,15 @@ class Rule:
     group_key: str = ""
     max_fee_pct: float | None = None
     outcome: Outcome = "MATCHED"
+    pattern: str = ""
+    left_pattern: str = ""
+    min_prefix: int = 12
+    amount_within: float = 0.0
+
+    @property
+    def fuzzy(self) -> bool:
+        """Whether the reference test is inexact (the rule is a fallback)."""
+        return self.reference in FUZZY_TESTS
 
 
 @dataclass(frozen=True)
@@ -105,19 +122,76 @@ def _rule(leg: str, index: int, raw: dict[str, Any], source: Path) -> Rule:
         raise ConfigError(
             f"{where}: strategy {rule.strategy!r} is not one_to_one, many_to_one or one_to_many"
         )
-    if rule.reference not in ("equals", "contains", "similarity", "none"):
+    if rule.reference not in REFERENCE_TESTS:
         raise ConfigError(
-            f"{where}: reference {rule.reference!r} is not equals, contains, similarity or none"
+            f"{where}: reference {rule.reference!r} is not one of {', '.join(REFERENCE_TESTS)}"
         )
-    if rule.outcome not in ("MATCHED", "PARTIAL"):
-        raise ConfigError(f"{where}: outcome must be MATCHED or PARTIAL")
+    if rule.outcome not in OUTCOMES:
+        raise ConfigError(f"{where}: outcome must be MATCHED, PARTIAL or SUGGESTED")
     if rule.strategy != "one_to_one" and not rule.group_key:
         raise ConfigError(f"{where}: strategy {rule.strategy} needs a group_key SQL expression")
     if rule.date_min > rule.date_max:
         raise ConfigError(f"{where}: date_min {rule.date_min} > date_max {rule.date_max}")
     if any(len(pair) != 2 for pair in rule.equal):
         raise ConfigError(f"{where}: equal must be a list of [left, right] column pairs")
+    _check_reference(where, rule)
+    _check_outcome(where, rule)
     return rule
+
+
+def _check_pattern(where: str, key: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(
+            f"{where}: {key} {pattern!r} is not a regular expression: {exc}"
+        ) from None
+
+
+def _check_reference(where: str, rule: Rule) -> None:
+    """The reference test's own settings, and a blocking key for the tests that have none."""
+    if rule.reference == "extract":
+        if not rule.pattern:
+            raise ConfigError(
+                f"{where}: reference 'extract' needs pattern, the regular expression that "
+                "finds the reference in the right item's text"
+            )
+        _check_pattern(where, "pattern", rule.pattern)
+    elif rule.pattern:
+        raise ConfigError(f"{where}: pattern is only used by reference = 'extract'")
+    if rule.left_pattern:
+        if rule.reference != "extract":
+            raise ConfigError(f"{where}: left_pattern is only used by reference = 'extract'")
+        _check_pattern(where, "left_pattern", rule.left_pattern)
+    if not 0.0 < rule.similarity <= 1.0:
+        raise ConfigError(f"{where}: similarity {rule.similarity} must be in (0, 1]")
+    if rule.min_prefix < 1:
+        raise ConfigError(f"{where}: min_prefix {rule.min_prefix} must be at least 1")
+    if rule.amount_within < 0:
+        raise ConfigError(f"{where}: amount_within {rule.amount_within} must be >= 0")
+    if rule.reference in UNBLOCKED_TESTS and not rule.equal and not rule.amount_within:
+        raise ConfigError(
+            f"{where}: reference {rule.reference!r} alone would compare every pair: add an "
+            'equality key (e.g. equal = [["currency", "currency"], ["amount", "amount"]]) '
+            "or amount_within so the candidate join stays cheap"
+        )
+
+
+def _check_outcome(where: str, rule: Rule) -> None:
+    """A fuzzy reference books a pair only when the amount is exact, never a break."""
+    if not rule.fuzzy:
+        return
+    if rule.outcome == "PARTIAL":
+        raise ConfigError(
+            f"{where}: reference {rule.reference!r} is inexact and cannot book a break: "
+            "use outcome = 'SUGGESTED' (an operator confirms the pair)"
+        )
+    if rule.outcome == "MATCHED" and (rule.tolerance_abs or rule.tolerance_pct):
+        raise ConfigError(
+            f"{where}: reference {rule.reference!r} is inexact: outcome 'MATCHED' needs the "
+            "amount exact (tolerance_abs = 0, tolerance_pct = 0); use outcome = 'SUGGESTED' "
+            "for pairs whose amounts differ"
+        )
 
 
 def _returns(leg: str, raw: dict[str, Any] | None, source: Path) -> Returns | None:

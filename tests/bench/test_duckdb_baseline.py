@@ -427,3 +427,39 @@ def test_similarity_rule_levenshtein() -> None:
 )
 def test_spark_sql_to_duckdb(spark_sql: str, duckdb_sql: str) -> None:
     assert spark_sql_to_duckdb(spark_sql) == duckdb_sql
+
+
+ARROW_TYPES = {"string": pa.string(), "money": MONEY, "date": pa.date32(), "bool": pa.bool_()}
+
+
+@pytest.fixture(scope="module")
+def noisy() -> BaselineResult:
+    from tests.noise_cases import TABLE_COLUMNS, records
+
+    tables = {
+        table: pa.Table.from_pylist(
+            records(table),
+            schema=pa.schema([(n, ARROW_TYPES[k]) for n, k in columns.items()]),
+        )
+        for table, columns in TABLE_COLUMNS.items()
+    }
+    as_of = date(2026, 11, 3)
+    return DuckDBReconciler(load_legs(), as_of, 21).run(tables, FROZEN_SCHEMA.empty_table())
+
+
+def test_noise_cases_as_the_spark_matcher(noisy: BaselineResult) -> None:
+    """The same expectations as tests/gold/test_matching_noise.py, case by case."""
+    from tests.noise_cases import CASES, made_for
+
+    made = _matches(noisy)
+    for case in CASES:
+        assert made_for(case, made) == case.matches, case.name
+        for _, item in case.unmatched:
+            assert not [m for m in made if item in (*m[2], *m[3])], f"{item} must stay unmatched"
+
+
+def test_members_of_a_suggestion_are_open_breaks(noisy: BaselineResult) -> None:
+    states = _states(noisy)
+    assert states[("ledger_partner", "L-embed_amount")] == ("EXCEPTION", "AMOUNT_MISMATCH")
+    assert states[("ledger_partner", "P-truncate_currency")] == ("EXCEPTION", "CURRENCY_MISMATCH")
+    assert states[("ledger_bank", "B-b_amount")] == ("EXCEPTION", "AMOUNT_MISMATCH")

@@ -49,7 +49,7 @@ def expected(spark, pairs: list[tuple[str, str, date]]):
         F.lit("USD").alias("currency"),
         F.lit(1.0).alias("confidence"),
         "business_date",
-    ).select(*MATCH_COLUMNS)
+    ).select(*[c for c in MATCH_COLUMNS if c != "criteria"])
 
 
 def test_a_return_reverses_the_entry_with_its_reference_and_opposite_amount(spark):
@@ -59,9 +59,17 @@ def test_a_return_reverses_the_entry_with_its_reference_and_opposite_amount(spar
         {"item_id": "L2", "reference": "A261102/0000002"},
     )
     right = returned(spark, {"item_id": "R1", "reference": "a261102/0000001 "})
-    got = reversal_matches("ledger_bank", RETURNS, left, right)
+    got = reversal_matches("ledger_bank", RETURNS, left, right).drop("criteria")
     want = expected(spark, [("L1", "R1", D + timedelta(days=3))])
-    assert_df_equality(got, want, ignore_nullable=True, ignore_row_order=True)
+    assert_df_equality(got.drop("criteria"), want, ignore_nullable=True, ignore_row_order=True)
+    [row] = got.collect()
+    tests = {c.name: (c.passed, c.left, c.right, c.limit) for c in row.criteria}
+    assert tests == {
+        "keys": (True, "A261102/0000001", "a261102/0000001 ", "reference = reference"),
+        "date": (True, str(D), str(D + timedelta(days=3)), "0..20 days"),
+        "amount": (True, "120.00", "-120.00", "opposite"),
+        "currency": (True, "USD", "USD", "equal"),
+    }
 
 
 def test_no_reversal_for_other_amount_currency_or_outside_the_window(spark):
@@ -93,7 +101,7 @@ def test_each_side_reverses_at_most_once_nearest_date_then_id(spark):
         {"item_id": "R2", "reference": "X1"},
         {"item_id": "R1", "reference": "X1"},
     )
-    got = reversal_matches("ledger_bank", RETURNS, left, right)
+    got = reversal_matches("ledger_bank", RETURNS, left, right).drop("criteria")
     # both returns prefer L0 (nearer) and L0 takes the lower id; R2 then reverses L1
     want = expected(
         spark, [("L0", "R1", D + timedelta(days=3)), ("L1", "R2", D + timedelta(days=3))]
@@ -115,7 +123,7 @@ def test_returns_section_is_loaded_and_validated(tmp_path):
     base = (
         '[legs.ledger_bank]\nleft = "ledger"\nright = "bank"\n'
         '[[legs.ledger_bank.rules]]\nname = "r"\nstrategy = "one_to_one"\n'
-        'equal = []\nreference = "none"\ndate_min = 0\ndate_max = 1\n'
+        'equal = [["reference", "reference"]]\nreference = "none"\ndate_min = 0\ndate_max = 1\n'
     )
     rules.write_text(base + '[legs.ledger_bank.returns]\nname = "x"\nfilter = "true"\nlag = 3\n')
     with pytest.raises(ConfigError, match=r"returns\]: unknown keys \['lag'\]"):
