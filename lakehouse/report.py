@@ -36,7 +36,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -44,6 +44,7 @@ from typing import Any
 
 from lakehouse.errors import LakehouseError
 from lakehouse.readers import open_table, table_uri
+from lakehouse.report_decisions import load_unapplied, unapplied_section
 
 SUMMARY_TABLE = "gold.daily_summary"
 AGING_TABLE = "gold.aging"
@@ -85,6 +86,7 @@ class ReportData:
     exceptions: list[dict[str, Any]]
     versions: dict[str, int]
     root: str
+    unapplied: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -175,7 +177,8 @@ def load_report_data(as_of: date | None = None, root: str | None = None) -> Repo
     versions[EXCEPTIONS_TABLE] = exceptions_table.version()
     exceptions = _records(exceptions_table.to_pandas())
     root_uri = uris[SUMMARY_TABLE].rsplit("/gold/", 1)[0]
-    return ReportData(as_of, summary, aging, exceptions, versions, root_uri)
+    unapplied = load_unapplied(travel, root)
+    return ReportData(as_of, summary, aging, exceptions, versions, root_uri, unapplied)
 
 
 # ---- formatting ----------------------------------------------------------------------
@@ -796,6 +799,8 @@ def render_report(data: ReportData, generated_at: datetime | None = None) -> str
 </div>
 <h2>Top breaks</h2>
 {_breaks_table(data.exceptions)}
+<h2>Decisions not applied</h2>
+{unapplied_section(data.unapplied)}
 <footer>Sources: {esc(sources)} under {esc(data.root)}. Amounts are absolute values in the
 item's currency; the top breaks are ranked by absolute amount regardless of currency.</footer>
 <script>{CHECK_SCRIPT}</script>

@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from lakehouse.cli import decide, read, run
+from lakehouse.cli import decide, queue, read, run
 from lakehouse.cli._output import console
 from lakehouse.errors import LakehouseError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (run, read, decide)
+COMMAND_MODULES: tuple[ModuleType, ...] = (run, read, decide, queue)
 
 
 def build_parser() -> argparse.ArgumentParser:
