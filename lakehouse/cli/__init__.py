@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from lakehouse.cli import decide, queue, read, run
+from lakehouse.cli import decide, queue, read, run, workbench
 from lakehouse.cli._output import console
 from lakehouse.errors import LakehouseError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (run, read, decide, queue)
+COMMAND_MODULES: tuple[ModuleType, ...] = (run, read, decide, queue, workbench)
 
 
 def build_parser() -> argparse.ArgumentParser:
