@@ -1,10 +1,10 @@
-# Reconciliation lakehouse: the two commands of the README, plus helpers.
+# Reconciliation lakehouse: the commands of the README, plus helpers.
 SHELL := /bin/bash
 PY := .venv/bin/python
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint typecheck unit integration bench install servers clean
+.PHONY: demo test fast lint typecheck unit integration bench docs install servers clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -30,6 +30,10 @@ servers:
 test: install servers lint typecheck
 	@$(PY) -m pytest
 
+# The fast lane: no JVM starts (tests/conftest.py refuses it) and no server.
+fast: install
+	@$(PY) -m pytest -m "not spark and not integration"
+
 unit: install
 	@$(PY) -m pytest -m "not integration"
 
@@ -38,6 +42,10 @@ integration: install servers
 
 bench: install
 	@$(PY) -m bench.run
+
+# docs/tables.md from the tables' TableSpecs (a fast test checks it is current).
+docs: install
+	@$(PY) -m lakehouse.cli docs tables
 
 clean:
 	rm -rf data/lakehouse data/landing data/truth data/prefect data/bench .pytest_cache

@@ -16,7 +16,7 @@ generated from the rule objects, step for step as ``lakehouse.gold``:
   on the equality keys (strings compared upper-cased and trimmed), date window,
   reference test (``equals``, token ``contains``, levenshtein ``similarity``,
   ``none``), currency, tolerance (only for MATCHED rules), the score (reference
-  score minus amount penalty), mutual-best assignment in up to ``ROUNDS`` rounds with
+  score minus amount penalty), mutual-best assignment in up to ``MATCH_ROUNDS`` rounds with
   the same ordering (score desc, date distance asc, other side's id asc) and the
   MATCHED/PARTIAL status with CURRENCY_MISMATCH, AMOUNT_MISMATCH, FEE_VARIANCE;
 * returns (``lakehouse.gold.returns``): right items matching the leg's ``returns``
@@ -53,12 +53,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from lakehouse.constants import MATCH_ROUNDS, MONEY_SQL
 from lakehouse.gold.rules import Leg, Rule
 
-# Rounds of mutual-best assignment (lakehouse.gold.matching.ROUNDS; importing it would
-# import pyspark, which this module does not need: bench.run checks that they agree).
-ROUNDS = 4
-MONEY = "DECIMAL(18,2)"
+MONEY = MONEY_SQL
 SILVER_TABLES = ("ledger_entries", "partner_settlements", "bank_transactions")
 # Type of every item column (lakehouse.gold.items plus what matching adds): string
 # equality keys are compared upper-cased and trimmed, as in Spark.
@@ -484,7 +482,7 @@ class DuckDBReconciler:
         taken, remaining, best = f"{prefix}_taken", f"{prefix}_remaining", f"{prefix}_best"
         self._table(remaining, f"SELECT * FROM {pairs}")
         self._table(taken, f"SELECT * FROM {pairs} WHERE FALSE")
-        for _ in range(ROUNDS):
+        for _ in range(MATCH_ROUNDS):
             self._table(best, mutual_best_sql(remaining))
             self._sql(f"INSERT INTO {taken} SELECT * FROM {best}")
             self._table(
@@ -701,13 +699,11 @@ class SilverSnapshot:
 
 
 def _delta(root: str, layer: str, name: str) -> Any:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    from lakehouse.readers import open_delta, resolve_root
+    from lakehouse.storage import table_location
 
-    try:
-        return DeltaTable(f"{root.rstrip('/')}/{layer}/{name}")
-    except TableNotFoundError:
-        return None
+    base, s3 = resolve_root(root)
+    return open_delta(table_location(base, layer, name), s3)
 
 
 def read_silver(root: str, as_of: date, window_days: int) -> SilverSnapshot:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.common import parse_day, settings_and_spark
 from flows.ingest import ingest_task
 from flows.reconcile import reconcile_task
 from flows.refine import refine_task
+from lakehouse.config import load_settings
 from lakehouse.gold.report_data import new_exceptions_markdown, summary_rows
+from lakehouse.lease import writer_lease
 from lakehouse.pipeline import new_run_id
 
 
@@ -21,9 +23,11 @@ def daily_pipeline(business_date: date | str | None = None) -> dict[str, Any]:
     """Run one business day (default: yesterday, UTC) end to end."""
     day = parse_day(business_date) if business_date else date.today() - timedelta(days=1)
     run_id = new_run_id("daily", day)
-    files = ingest_task(day, run_id)
-    silver = refine_task(day, run_id)
-    legs = reconcile_task(day, run_id)
+    # one writer across the three tasks (they run in this process and re-enter the lease)
+    with writer_lease(load_settings(), run_id, get_run_logger().info):
+        files = ingest_task(day, run_id)
+        silver = refine_task(day, run_id)
+        legs = reconcile_task(day, run_id)
     settings, spark = settings_and_spark()
     rows = summary_rows(spark, settings, day)
     key = f"recon-summary-{day.isoformat()}"
@@ -46,4 +50,6 @@ def daily_pipeline(business_date: date | str | None = None) -> dict[str, Any]:
 def backfill(start: date | str, end: date | str) -> list[dict[str, Any]]:
     """Run daily_pipeline for every day from start to end, in order."""
     first, last = parse_day(start), parse_day(end)
-    return [daily_pipeline(first + timedelta(days=i)) for i in range((last - first).days + 1)]
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    with writer_lease(load_settings(), new_run_id("backfill", first), get_run_logger().info):
+        return [daily_pipeline(day) for day in days]

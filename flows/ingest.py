@@ -16,7 +16,8 @@ def ingest_task(business_date: date, run_id: str | None = None) -> dict[str, Any
     settings, spark = settings_and_spark()
     logger = get_run_logger()
     report = run_ingest(spark, context(settings, business_date, run_id), progress=logger.info)
-    return {s: report.count(s) for s in ("ingested", "rejected", "skipped")}
+    counts: dict[str, Any] = {s: report.count(s) for s in ("ingested", "rejected", "skipped")}
+    return {**counts, "warnings": report.warnings}
 
 
 @flow(name="ingest")

@@ -16,15 +16,6 @@ from lakehouse.errors import LakehouseError
 from lakehouse.io import history, is_delta_table
 
 
-def table_location(settings: Settings, qualified: str) -> str:
-    """``gold.recon_items`` -> its path; a bare name means gold."""
-    layer, _, name = qualified.rpartition(".")
-    layer = layer or "gold"
-    if layer not in ("bronze", "silver", "gold"):
-        raise LakehouseError(f"table {qualified!r}: layer must be bronze, silver or gold")
-    return settings.storage.table_path(layer, name)
-
-
 def version_as_of(spark: SparkSession, path: str, as_of: date) -> int | None:
     """The version as the books closed on ``as_of`` (see :mod:`lakehouse.asof`)."""
     rows = history(spark, path).select("version", "as_of").collect()
@@ -38,7 +29,7 @@ def read_as_of(
     as_of: date | None = None,
     version: int | None = None,
 ) -> DataFrame:
-    path = table_location(settings, table)
+    path = settings.storage.locate(table, default_layer="gold")
     if not is_delta_table(spark, path):
         raise LakehouseError(f"table {table} does not exist at {path}; run the pipeline first")
     if as_of is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lakehouse.errors import ConfigError
+from lakehouse.feed_formats import FeedFormat, feed_formats, layout_feeds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = REPO_ROOT / "conf"
@@ -33,8 +34,16 @@ class StorageSettings:
     archive: str
 
     def table_path(self, layer: str, table: str) -> str:
-        """Location of a Delta table: ``<root>/<layer>/<table>``."""
-        return f"{self.root.rstrip('/')}/{layer}/{table}"
+        """Location of a Delta table: ``<root>/<layer>/<table>`` (see :mod:`lakehouse.storage`)."""
+        from lakehouse.storage import table_location
+
+        return table_location(self.root, layer, table)
+
+    def locate(self, qualified: str, default_layer: str | None = None) -> str:
+        """Location of ``layer.table`` (a bare name takes ``default_layer``)."""
+        from lakehouse.storage import locate
+
+        return locate(self.root, qualified, default_layer)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,15 @@ class SparkSettings:
     shuffle_partitions: int
     jars_dir: str
     log_level: str
+    executor_memory: str
+    executor_cores: int
+    executor_python: str
+    allow_local_root: bool
+
+    @property
+    def is_local(self) -> bool:
+        """True when driver and executors are one JVM on this machine (``local[...]``)."""
+        return self.master == "local" or self.master.startswith("local[")
 
 
 @dataclass(frozen=True)
@@ -53,11 +71,26 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class LeaseSettings:
+    """The one-writer lease (:mod:`lakehouse.lease`): how long a second writer waits,
+    how often the holder renews, and after how many missed renewals it is stale."""
+
+    wait_seconds: float
+    heartbeat_seconds: float
+    stale_after_heartbeats: int
+
+    @property
+    def stale_seconds(self) -> float:
+        return self.heartbeat_seconds * self.stale_after_heartbeats
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     name: str
     format: str
     timezone: str
     partner: str
+    family: str  # the format's bronze column family (lakehouse.feed_formats)
 
 
 @dataclass(frozen=True)
@@ -98,6 +131,7 @@ class Settings:
     storage: StorageSettings
     spark: SparkSettings
     s3: S3Settings
+    lease: LeaseSettings
     refine_lookback_days: int
     reconcile_window_days: int
     reconcile_from_close: bool
@@ -106,6 +140,7 @@ class Settings:
     feeds: Mapping[str, FeedSettings]
     source: Path
     queue: QueueSettings
+    partner_layouts: Path = Path()
 
     def feed(self, name: str) -> FeedSettings:
         try:
@@ -174,6 +209,19 @@ class _Reader:
             ) from None
         if number < minimum:
             raise ConfigError(f"[{section}] {key} must be >= {minimum}, got {number}")
+        return number
+
+    def seconds(self, section: str, key: str, *, minimum: float = 0.0) -> float:
+        value = self._raw(section, key)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not number >= minimum:  # also rejects NaN
+            raise ConfigError(
+                f"[{section}] {key} must be a number of seconds >= {minimum}, got {value!r} "
+                f"(from {self.source} or {_env_key(section, key)})"
+            )
         return number
 
 
@@ -270,29 +318,53 @@ def _queue(doc: Mapping[str, Any], reader: _Reader) -> QueueSettings:
     return QueueSettings(levels)
 
 
-def _feeds(doc: Mapping[str, Any], reader: _Reader) -> dict[str, FeedSettings]:
-    from lakehouse.bronze.formats import PARSER_MODULES
+def _zone(section: str, zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"[{section}] timezone {zone!r} is not an IANA zone such as 'Europe/Amsterdam'"
+        ) from None
+    return zone
 
+
+def _feeds(doc: Mapping[str, Any], reader: _Reader, layouts: Path) -> dict[str, FeedSettings]:
+    """The ``[feeds.*]`` tables in order, then one feed per partner layout no feed names."""
+    formats = feed_formats(layouts)
     feeds: dict[str, FeedSettings] = {}
     for name in doc.get("feeds", {}):
         section = f"feeds.{name}"
-        fmt = reader.text(section, "format")
-        if fmt not in PARSER_MODULES:
-            raise ConfigError(
-                f"[{section}] format {fmt!r} is unknown; use one of {sorted(PARSER_MODULES)}"
-            )
-        zone = reader.text(section, "timezone")
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f"[{section}] timezone {zone!r} is not an IANA zone such as 'Europe/Amsterdam'"
-            ) from None
+        fmt = _format(formats, reader.text(section, "format"), section, layouts)
+        zone = _zone(section, reader.text(section, "timezone"))
         partner = doc["feeds"][name].get("partner", "")
-        feeds[name] = FeedSettings(name=name, format=fmt, timezone=zone, partner=partner)
+        feeds[name] = FeedSettings(name, fmt.name, zone, partner, fmt.family)
+    named = {feed.format for feed in feeds.values()}
+    for implied in layout_feeds(layouts):
+        if implied.name in named:
+            continue
+        if implied.name in feeds:
+            raise ConfigError(
+                f"partner layout {implied.name!r} of {layouts} has no feed, and feed "
+                f"{implied.name!r} in {reader.source} reads another format; add a "
+                f'[feeds.<name>] table with format = "{implied.name}"'
+            )
+        zone = _zone(f"layouts.{implied.name}", implied.timezone)
+        fmt = formats[implied.name]
+        feeds[implied.name] = FeedSettings(implied.name, fmt.name, zone, fmt.name, fmt.family)
     if not feeds:
         raise ConfigError(f"no [feeds.*] tables in {reader.source}; at least one feed is needed")
     return feeds
+
+
+def _format(
+    formats: Mapping[str, FeedFormat], name: str, section: str, layouts: Path
+) -> FeedFormat:
+    if name not in formats:
+        raise ConfigError(
+            f"[{section}] format {name!r} is unknown; use one of {sorted(formats)} "
+            f"(partner layouts come from {layouts})"
+        )
+    return formats[name]
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -310,6 +382,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     reader = _Reader(doc, source, env)
     root = env.get("LAKEHOUSE_ROOT") or reader.text("storage", "root")
     landing = env.get("LAKEHOUSE_LANDING") or reader.text("storage", "landing")
+    layouts = Path(_resolve_local(reader.text("partners", "layouts")))
     return Settings(
         storage=StorageSettings(
             root=_resolve_local(root),
@@ -322,17 +395,27 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
             shuffle_partitions=reader.integer("spark", "shuffle_partitions", minimum=1),
             jars_dir=_resolve_local(reader.text("spark", "jars_dir")),
             log_level=reader.text("spark", "log_level"),
+            executor_memory=reader.text("spark", "executor_memory"),
+            executor_cores=reader.integer("spark", "executor_cores", minimum=0),
+            executor_python=reader.text("spark", "executor_python"),
+            allow_local_root=reader.boolean("spark", "allow_local_root"),
         ),
         s3=S3Settings(
             endpoint_url=reader.text("s3", "endpoint_url"),
             region=reader.text("s3", "region"),
+        ),
+        lease=LeaseSettings(
+            wait_seconds=reader.seconds("lease", "wait_seconds"),
+            heartbeat_seconds=reader.seconds("lease", "heartbeat_seconds", minimum=0.05),
+            stale_after_heartbeats=reader.integer("lease", "stale_after_heartbeats", minimum=2),
         ),
         refine_lookback_days=reader.integer("refine", "lookback_days", minimum=0),
         reconcile_window_days=reader.integer("reconcile", "window_days", minimum=1),
         reconcile_from_close=reader.boolean("reconcile", "from_close"),
         aging_buckets=_buckets(reader),
         audit_window_days=reader.integer("maintenance", "audit_window_days", minimum=1),
-        feeds=_feeds(doc, reader),
+        feeds=_feeds(doc, reader, layouts),
         source=source,
         queue=_queue(doc, reader),
+        partner_layouts=layouts,
     )

@@ -23,10 +23,10 @@ from decimal import Decimal, InvalidOperation
 
 from lakehouse.bronze.formats.manual_decisions import ACTIONS, QUEUE_ACTIONS, STATUSES
 from lakehouse.config import Settings
+from lakehouse.constants import LEGS
 from lakehouse.errors import LakehouseError
 from lakehouse.landing import landing_zone
 
-LEGS = ("ledger_partner", "partner_bank", "ledger_bank")
 ITEM_ACTIONS = ("write_off", "adjust", *QUEUE_ACTIONS)  # name one item
 PAIR_ACTIONS = ("match", "unmatch")  # name left and right items
 MAX_TEXT = 2000

@@ -41,8 +41,32 @@ class WriteConflict(LakehouseError):
     """A concurrent Delta commit conflicted with ours; safe to retry the step."""
 
 
-class LandingZoneError(LakehouseError):
+class StorageError(LakehouseError):
+    """The store holding the lakehouse or the landing zone cannot be used as configured."""
+
+
+class StorageUnreachable(StorageError):
+    """The S3 endpoint does not answer (wrong ``[s3] endpoint_url``, server down, DNS)."""
+
+
+class StorageAccessDenied(StorageError):
+    """The S3 server refused the credentials (missing, wrong, expired or not allowed)."""
+
+
+class BucketNotFound(StorageError):
+    """The bucket named by the lakehouse root or the landing zone does not exist."""
+
+
+class LandingZoneError(StorageError):
     """The landing zone (local folder or S3 bucket) cannot be listed or read."""
+
+
+class LeaseHeld(LakehouseError):
+    """Another writer holds the lakehouse's writer lease (the message names it)."""
+
+
+class LeaseLost(LakehouseError):
+    """This writer's lease was taken over while it ran (it missed its heartbeats)."""
 
 
 class ReconciliationError(LakehouseError):

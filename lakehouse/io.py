@@ -27,7 +27,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.config import Settings
-from lakehouse.errors import WriteConflict
+from lakehouse.errors import StorageError, WriteConflict
+from lakehouse.storage import explain_delta_error, is_s3
 
 log = logging.getLogger(__name__)
 
@@ -98,21 +99,46 @@ class RunContext:
     extra: dict[str, str] = field(default_factory=dict)
 
     def commit_metadata(self, step: str) -> str:
-        return json.dumps(
-            {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "step": step, **self.extra},
-            sort_keys=True,
-        )
+        return commit_info(self.run_id, step, self.as_of, **self.extra)
+
+
+def commit_info(run_id: str, step: str, as_of: date | None = None, **extra: str) -> str:
+    """The ``userMetadata`` JSON of a commit: ``{"run_id", "as_of", "step"}`` plus ``extra``.
+
+    Commits that change no business data (table maintenance) have no ``as_of``, so
+    "as of business day D" time travel (:mod:`lakehouse.asof`) skips them.
+    """
+    info: dict[str, str] = {"run_id": run_id, "step": step}
+    if as_of is not None:
+        info["as_of"] = as_of.isoformat()
+    return json.dumps({**info, **extra}, sort_keys=True)
 
 
 def table_path(settings: Settings, spec: TableSpec) -> str:
+    """Where the table of ``spec`` lives (the one locator: :mod:`lakehouse.storage`)."""
     return settings.storage.table_path(spec.layer, spec.name)
 
 
 def is_delta_table(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` holds a Delta table; a store that cannot be reached raises a
+    one-line StorageError instead of answering "no"."""
     try:
         return bool(DeltaTable.isDeltaTable(spark, path))
-    except Exception:
+    except Exception as exc:
+        failure = storage_failure(exc, path)
+        if failure is not None:
+            raise failure from None
         return False
+
+
+def storage_failure(exc: BaseException, path: str) -> StorageError | None:
+    """A one-line StorageError when Spark failed to reach the S3 store behind ``path``
+    (endpoint, credentials, bucket), else None."""
+    if not is_s3(path):
+        return None
+    active = SparkSession.getActiveSession()
+    endpoint = active.conf.get("spark.hadoop.fs.s3a.endpoint", "") if active else ""
+    return explain_delta_error(exc, path, endpoint or "")
 
 
 _KNOWN_TABLES: set[str] = set()
@@ -137,7 +163,7 @@ def ensure_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> st
         builder = builder.comment(spec.description)
     for key, value in TABLE_PROPERTIES.items():
         builder = builder.property(key, value)
-    _with_retries(builder.execute)
+    _with_retries(builder.execute, path)
     _KNOWN_TABLES.add(path)
     return path
 
@@ -167,7 +193,7 @@ def upgrade_layout(spark: SparkSession, path: str, spec: TableSpec) -> bool:
         .option("userMetadata", json.dumps({"step": "upgrade_layout"}))
         .partitionBy(*spec.partition_by)
     )
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
     return True
 
 
@@ -189,13 +215,17 @@ def _is_conflict(exc: Exception) -> bool:
     return any(marker in text for marker in CONFLICT_EXCEPTIONS)
 
 
-def _with_retries(action: Callable[[], T], attempts: int = 4) -> T:
-    """Run ``action``, retrying only Delta concurrent-write conflicts with backoff."""
+def _with_retries(action: Callable[[], T], path: str = "", attempts: int = 4) -> T:
+    """Run ``action`` on the table at ``path``, retrying only Delta concurrent-write
+    conflicts with backoff; a store that cannot be reached is one StorageError."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except Exception as exc:
             if not _is_conflict(exc):
+                failure = storage_failure(exc, path)
+                if failure is not None:
+                    raise failure from None
                 raise
             if attempt == attempts:
                 raise WriteConflict(
@@ -251,7 +281,7 @@ def append(
     writer = writer.option("userMetadata", ctx.commit_metadata(step))
     if txn_app_id is not None:
         writer = writer.option("txnAppId", txn_app_id).option("txnVersion", txn_version)
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
 
 
 DELETE_FLAG = "__delete"
@@ -324,7 +354,7 @@ def merge(
         condition=f"{keep} AND ({changed or 'false'})", set=values
     ).whenNotMatchedInsert(condition=keep, values=values)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
-        _with_retries(builder.execute)
+        _with_retries(builder.execute, path)
 
 
 def changed_condition(spec: TableSpec) -> str:
@@ -381,7 +411,7 @@ def replace_partition(
         .option("replaceWhere", where)
         .option("userMetadata", ctx.commit_metadata(step))
     )
-    _with_retries(lambda: writer.save(path))
+    _with_retries(lambda: writer.save(path), path)
 
 
 def delete_where(
@@ -397,7 +427,18 @@ def delete_where(
     path = ensure_table(spark, settings, spec)
     target = DeltaTable.forPath(spark, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
-        _with_retries(lambda: target.delete(where))
+        _with_retries(lambda: target.delete(where), path)
+
+
+def run_command(spark: SparkSession, action: Callable[[], T], *, what: str, metadata: str) -> T:
+    """Run a Delta command (OPTIMIZE, VACUUM, ALTER TABLE ...) whose commits carry
+    ``metadata`` (see :func:`commit_info`), retrying only concurrent-write conflicts;
+    one that persists raises :class:`WriteConflict` naming ``what`` was run."""
+    with _commit_metadata(spark, metadata):
+        try:
+            return _with_retries(action)
+        except WriteConflict as exc:
+            raise WriteConflict(f"{what}: {exc}") from exc
 
 
 def history(spark: SparkSession, path: str, limit: int | None = None) -> DataFrame:

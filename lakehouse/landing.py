@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from lakehouse.config import Settings
-from lakehouse.errors import LandingZoneError
+from lakehouse.config import S3Settings, Settings
+from lakehouse.errors import LandingZoneError, StorageError
+from lakehouse.storage import describe_server, explain_s3_error, s3_client
 
 _DATE_IN_NAME = re.compile(r"(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
@@ -44,6 +45,11 @@ def arrival_date_of(name: str, modified: datetime) -> date:
 
 
 class LandingZone(Protocol):
+    @property
+    def location(self) -> str: ...
+
+    def exists(self) -> bool: ...
+
     def list(self, feed: str) -> list[LandedFile]: ...
 
     def read(self, item: LandedFile) -> bytes: ...
@@ -58,6 +64,13 @@ class LocalLandingZone:
 
     def __init__(self, root: str) -> None:
         self.root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def exists(self) -> bool:
+        return self.root.is_dir()
 
     def list(self, feed: str) -> list[LandedFile]:
         folder = self.root / feed
@@ -136,35 +149,25 @@ class S3LandingZone:
     """
 
     def __init__(self, uri: str, endpoint_url: str = "", region: str = "us-east-1") -> None:
-        import boto3
-        from botocore.config import Config
-
         self.bucket, self.prefix = _split_s3(uri)
         self.endpoint_url = endpoint_url
-        # S3-compatible servers on a host name or IP need path-style addressing.
-        config = Config(
-            retries={"max_attempts": 3, "mode": "standard"},
-            s3={"addressing_style": "path"} if endpoint_url else {},
-        )
         try:
-            # Its own session: credentials are read from the environment now, not cached
-            # process-wide by boto3's default session (which is not thread-safe either).
-            self.client: Any = boto3.session.Session().client(
-                "s3",
-                endpoint_url=endpoint_url or None,
-                region_name=region or None,
-                config=config,
-            )
-        except ValueError as exc:  # e.g. an endpoint without http:// or https://
-            raise LandingZoneError(
-                f"cannot create an S3 client for {uri}: {exc}; [s3] endpoint_url "
-                f"(LAKEHOUSE__S3__ENDPOINT_URL) is {endpoint_url!r}, expected e.g. "
-                "http://127.0.0.1:9000, or empty for AWS"
-            ) from exc
+            self.client: Any = s3_client(S3Settings(endpoint_url, region), f"landing zone {uri}")
+        except StorageError as exc:
+            raise LandingZoneError(str(exc)) from exc
 
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    @property
+    def location(self) -> str:
+        return self.uri
+
+    def exists(self) -> bool:
+        """A prefix exists once an object is under it; a missing bucket fails the listing
+        with a clear error, so there is nothing to check up front."""
+        return True
 
     def _key(self, feed: str, name: str = "") -> str:
         parts = [p for p in (self.prefix, feed, name) if p]
@@ -174,48 +177,26 @@ class S3LandingZone:
         self, action: str, target: str, exc: Exception, bucket: str | None = None
     ) -> LandingZoneError:
         """A LandingZoneError saying what failed, where, why, and what to change."""
-        from botocore.exceptions import (
-            ClientError,
-            EndpointConnectionError,
-            NoCredentialsError,
-            PartialCredentialsError,
-        )
+        from botocore.exceptions import ClientError
 
-        server = self.endpoint_url or "AWS S3"
-        endpoint = (
-            f"[s3] endpoint_url (LAKEHOUSE__S3__ENDPOINT_URL) is {self.endpoint_url!r}"
-            if self.endpoint_url
-            else "[s3] endpoint_url is empty, so this is AWS S3"
+        found = explain_s3_error(
+            exc,
+            action=action,
+            target=f"{target} (landing zone {self.uri})",
+            endpoint_url=self.endpoint_url,
+            bucket=bucket or self.bucket,
+            where="[storage] landing / LAKEHOUSE_LANDING, [storage] archive",
         )
-        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-            fix = "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        elif isinstance(exc, EndpointConnectionError):
-            fix = f"cannot connect to {server}; is the server up? {endpoint}"
-        elif isinstance(exc, ClientError):
+        if found is not None:
+            return LandingZoneError(str(found))
+        code = ""
+        if isinstance(exc, ClientError):
             code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code == "NoSuchBucket":
-                fix = (
-                    f"bucket {bucket or self.bucket!r} does not exist on {server}; create it "
-                    "or fix the URI ([storage] landing / LAKEHOUSE_LANDING, [storage] archive)"
-                )
-            elif code in {"NoSuchKey", "404"}:
-                fix = "no such object (deleted or moved since it was listed?)"
-            elif code in {
-                "AccessDenied",
-                "InvalidAccessKeyId",
-                "SignatureDoesNotMatch",
-                "403",
-                "InvalidToken",
-                "ExpiredToken",
-            }:
-                fix = (
-                    f"access denied ({code}) by {server}; check AWS_ACCESS_KEY_ID / "
-                    f"AWS_SECRET_ACCESS_KEY and the bucket policy of {self.bucket!r}"
-                )
-            else:
-                fix = f"{code or type(exc).__name__}: {exc}; {endpoint}"
+        if code in {"NoSuchKey", "404"}:
+            fix = "no such object (deleted or moved since it was listed?)"
         else:
-            fix = f"{type(exc).__name__}: {exc}; {endpoint}"
+            _, endpoint = describe_server(self.endpoint_url)
+            fix = f"{code or type(exc).__name__}: {exc}; {endpoint}"
         return LandingZoneError(f"cannot {action} {target} (landing zone {self.uri}): {fix}")
 
     def _objects(self, prefix: str) -> Iterator[dict[str, Any]]:

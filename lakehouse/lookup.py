@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.readers import open_table, table_uri
+from lakehouse.readers import open_delta, open_table, resolve_root
+from lakehouse.storage import locate
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -22,13 +23,13 @@ ITEMS = "gold.recon_items"
 
 
 def try_open(name: str, root: str | None, as_of: int | date | None = None) -> DeltaTable | None:
-    """The table, or None when no run has written it yet."""
-    from deltalake import DeltaTable
-
-    uri = table_uri(name, root)
-    if "://" not in uri and not DeltaTable.is_deltatable(uri):
-        return None
-    return open_table(name, as_of, root)
+    """The table (latest, a version, or as the books closed on a date), or None when no
+    run has written it yet."""
+    base, s3 = resolve_root(root)
+    table = open_delta(locate(base, name), s3)
+    if table is None or as_of is None:
+        return table
+    return open_table(name, as_of, base)
 
 
 def last_as_of(table: DeltaTable) -> str | None:

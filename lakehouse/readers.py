@@ -3,6 +3,9 @@
 ``read_table("gold.recon_exceptions")`` reads the latest version through the
 ``deltalake`` package; ``as_of=`` takes a Delta version (int) or a business date
 (the latest version whose run recorded an as-of date on or before it).
+
+On an ``s3a://`` root the ``[s3]`` settings (endpoint, region) and the AWS credential
+variables reach ``deltalake`` through :func:`lakehouse.storage.deltalake_options`.
 """
 
 from __future__ import annotations
@@ -13,28 +16,48 @@ from typing import TYPE_CHECKING, Any
 
 from lakehouse.asof import close_version
 from lakehouse.errors import LakehouseError
+from lakehouse.storage import deltalake_options, explain_delta_error, is_s3, locate
 
 if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
     from deltalake import DeltaTable
 
+    from lakehouse.config import S3Settings
 
-def _root(root: str | None) -> str:
-    if root:
-        return root
+
+def resolve_root(root: str | None = None) -> tuple[str, S3Settings | None]:
+    """The lakehouse root (``root`` or ``[storage] root``) and the ``[s3]`` settings its
+    clients need (None for a local root given explicitly: no configuration is read)."""
+    if root and not is_s3(root):
+        return root, None
     from lakehouse.config import load_settings
 
-    return load_settings().storage.root
+    settings = load_settings()
+    return (root or settings.storage.root), settings.s3
 
 
 def table_uri(name: str, root: str | None = None) -> str:
-    layer, _, table = name.rpartition(".")
-    if layer not in ("bronze", "silver", "gold"):
-        raise LakehouseError(
-            f"table name {name!r} must be <layer>.<table>, e.g. 'gold.recon_exceptions'"
-        )
-    return f"{_root(root).rstrip('/')}/{layer}/{table}"
+    """Where ``<layer>.<table>`` lives under ``root`` (default: the configured root)."""
+    return locate(resolve_root(root)[0], name)
+
+
+def open_delta(uri: str, s3: S3Settings | None = None) -> DeltaTable | None:
+    """The Delta table at ``uri`` through ``deltalake`` (None when there is none); a store
+    that cannot be reached or read raises a one-line StorageError."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    options = deltalake_options(s3, uri) if s3 is not None else {}
+    try:
+        return DeltaTable(uri, storage_options=options or None)
+    except TableNotFoundError:
+        return None
+    except Exception as exc:
+        found = explain_delta_error(exc, uri, s3.endpoint_url) if s3 is not None else None
+        if found is None:
+            raise
+        raise found from None
 
 
 def _as_of_version(table: DeltaTable, as_of: date) -> int:
@@ -54,16 +77,11 @@ def _as_of_version(table: DeltaTable, as_of: date) -> int:
 
 
 def open_table(name: str, as_of: int | date | None = None, root: str | None = None) -> DeltaTable:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
-    uri = table_uri(name, root)
-    try:
-        table = DeltaTable(uri)
-    except TableNotFoundError:
-        raise LakehouseError(
-            f"{name} not found at {uri}; run `make demo` or `lakehouse run`"
-        ) from None
+    base, s3 = resolve_root(root)
+    uri = locate(base, name)
+    table = open_delta(uri, s3)
+    if table is None:
+        raise LakehouseError(f"{name} not found at {uri}; run `make demo` or `lakehouse run`")
     if isinstance(as_of, date):
         table.load_as_version(_as_of_version(table, as_of))
     elif isinstance(as_of, int):

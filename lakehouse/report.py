@@ -42,16 +42,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from lakehouse.constants import BREAK_STATES
 from lakehouse.errors import LakehouseError
-from lakehouse.readers import open_table, table_uri
+from lakehouse.readers import open_delta, open_table, resolve_root
 from lakehouse.report_decisions import load_unapplied, unapplied_section
+from lakehouse.storage import locate
 
 SUMMARY_TABLE = "gold.daily_summary"
 AGING_TABLE = "gold.aging"
 EXCEPTIONS_TABLE = "gold.recon_exceptions"
 
-# Same values as lakehouse.gold.common (not imported: that module needs pyspark).
-BREAK_STATES = ("EXCEPTION", "PARTIAL")
 TOP_BREAKS = 20
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -134,11 +134,10 @@ def load_report_data(as_of: date | None = None, root: str | None = None) -> Repo
     Raises :class:`LakehouseError` when a table is missing, empty, or has no run on or
     before the requested date.
     """
-    from deltalake import DeltaTable
-
     names = (SUMMARY_TABLE, AGING_TABLE, EXCEPTIONS_TABLE)
-    uris = {name: table_uri(name, root) for name in names}
-    missing = [f"{name} ({uri})" for name, uri in uris.items() if not DeltaTable.is_deltatable(uri)]
+    base, s3 = resolve_root(root)
+    uris = {name: locate(base, name) for name in names}
+    missing = [f"{name} ({uri})" for name, uri in uris.items() if open_delta(uri, s3) is None]
     if missing:
         when = f"--date {as_of.isoformat()}" if as_of else "--date D"
         raise LakehouseError(
@@ -147,7 +146,7 @@ def load_report_data(as_of: date | None = None, root: str | None = None) -> Repo
         )
 
     versions: dict[str, int] = {}
-    summary_table = open_table(SUMMARY_TABLE, root=root)
+    summary_table = open_table(SUMMARY_TABLE, root=base)
     versions[SUMMARY_TABLE] = summary_table.version()
     summary = _records(summary_table.to_pandas())
     dates = sorted({_day(r["as_of_date"]) for r in summary})
@@ -170,14 +169,14 @@ def load_report_data(as_of: date | None = None, root: str | None = None) -> Repo
     # With a date: the versions as the books closed on it (time travel on the runs'
     # recorded as-of dates); without one: the newest versions.
     travel = as_of if requested else None
-    aging_table = open_table(AGING_TABLE, travel, root)
+    aging_table = open_table(AGING_TABLE, travel, base)
     versions[AGING_TABLE] = aging_table.version()
     aging = [r for r in _records(aging_table.to_pandas()) if _day(r["as_of_date"]) <= as_of]
-    exceptions_table = open_table(EXCEPTIONS_TABLE, travel, root)
+    exceptions_table = open_table(EXCEPTIONS_TABLE, travel, base)
     versions[EXCEPTIONS_TABLE] = exceptions_table.version()
     exceptions = _records(exceptions_table.to_pandas())
     root_uri = uris[SUMMARY_TABLE].rsplit("/gold/", 1)[0]
-    unapplied = load_unapplied(travel, root)
+    unapplied = load_unapplied(travel, base)
     return ReportData(as_of, summary, aging, exceptions, versions, root_uri, unapplied)
 
 

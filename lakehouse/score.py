@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from lakehouse.constants import BREAK_STATES
 from lakehouse.readers import read_table
 
 Fact = tuple[str, ...]
@@ -60,7 +61,7 @@ def predicted_facts(root: str | None = None) -> tuple[set[Fact], set[Fact]]:
         left = ";".join(sorted(ref.get((m.leg, i), i) for i in m.left_ids))
         right = ";".join(sorted(ref.get((m.leg, i), i) for i in m.right_ids))
         matches.add(("match", m.leg, left, right))
-    open_breaks = items[items.state.isin(["EXCEPTION", "PARTIAL"])]
+    open_breaks = items[items.state.isin(BREAK_STATES)]
     breaks: set[Fact] = {
         ("break", str(r.leg), str(r.item_ref), str(r.reason_code)) for r in open_breaks.itertuples()
     }

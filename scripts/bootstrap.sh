@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the lakehouse needs into .venv (idempotent, quick when done):
-# Python packages pinned by requirements.lock, the project itself, Delta's jars.
+# Python packages pinned by requirements.lock, the project itself, the JVM jars (Delta Lake
+# and the S3 connector, see scripts/fetch_jars.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
@@ -17,7 +18,6 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --retries 10 --timeout 60 -c requirements.lock -e ".[dev]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
-if ! ls .jars/delta-spark_*.jar >/dev/null 2>&1; then
-  echo "==> fetching Delta Lake jars from Maven Central into .jars"
+if ! bash scripts/fetch_jars.sh --check .jars; then
   bash scripts/fetch_jars.sh .jars
 fi

@@ -1,4 +1,10 @@
-"""Shared fixtures: one SparkSession per test session, a temporary lakehouse per test."""
+"""Shared fixtures: one SparkSession per test session, a temporary lakehouse per test.
+
+Every test that uses the ``spark`` fixture (directly or through another fixture) is
+marked ``spark``, so ``pytest -m "not spark and not integration"`` (``make fast``) is
+the fast lane. In a run where no selected test is marked ``spark`` the JVM cannot start:
+a test that tries fails, naming itself, instead of slowing the lane down unnoticed.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import minio, s3_env, spark_cluster  # noqa: F401  (fixtures for every test)
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("LAKEHOUSE_MASKING_KEY", "test-masking-key")
@@ -18,14 +26,50 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
 
 
+class JvmInFastLane(RuntimeError):
+    """A test outside the ``spark`` marker tried to start the JVM."""
+
+
+def _refuse_jvm(*_: object, **__: object) -> None:
+    raise JvmInFastLane(
+        "this test starts the JVM but is not marked spark: request the `spark` fixture "
+        "(conftest marks it) or mark it @pytest.mark.spark"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # tryfirst: the marks must be on before -m deselects by them
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When no selected test is marked ``spark``, starting the JVM is an error."""
+    if any(item.get_closest_marker("spark") for item in session.items):
+        return
+    import pyspark.core.context
+    import pyspark.java_gateway
+
+    pyspark.java_gateway.launch_gateway = _refuse_jvm
+    pyspark.core.context.launch_gateway = _refuse_jvm
+
+
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     from lakehouse.config import load_settings
     from lakehouse.spark import get_spark
 
     settings = load_settings()
+    # Test data is small: a 2 GB heap is plenty and leaves room for the servers and
+    # subprocess pipelines the integration tests start beside it.
+    memory = os.environ.get("LAKEHOUSE_TEST_DRIVER_MEMORY", "2g")
     session = get_spark(
-        replace(settings, spark=replace(settings.spark, shuffle_partitions=2)),
+        replace(
+            settings,
+            spark=replace(settings.spark, shuffle_partitions=2, driver_memory=memory),
+        ),
         app_name="lakehouse-tests",
     )
     yield session

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lakehouse.config import REPO_ROOT, load_settings
+from lakehouse.config import load_settings
 from lakehouse.errors import LandingZoneError
 from lakehouse.landing import (
     LocalLandingZone,
@@ -31,10 +27,8 @@ from lakehouse.landing import (
     arrival_date_of,
     landing_zone,
 )
+from tests.servers import Minio, free_port
 
-MINIO_SH = REPO_ROOT / "scripts" / "minio.sh"
-MINIO_USER = "minioadmin"
-MINIO_PASSWORD = "minioadmin-secret"
 EPOCH_2020 = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -208,79 +202,6 @@ def test_s3_zone_parses_bucket_and_prefix() -> None:
 
 
 # -------------------------------------------------------------------- integration: MinIO
-
-
-@dataclass(frozen=True)
-class Minio:
-    endpoint: str
-    user: str
-    password: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _run(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(MINIO_SH), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="session")
-def minio(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Minio]:
-    """A MinIO server on a free loopback port for the whole session, always stopped."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MINIO_PORT": str(port),
-        "MINIO_CONSOLE_PORT": str(_free_port()),
-        "MINIO_BROWSER": "off",
-        "MINIO_ROOT_USER": MINIO_USER,
-        "MINIO_ROOT_PASSWORD": MINIO_PASSWORD,
-    }
-    # The first install builds MinIO from source for minutes: let its progress through.
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        installed = subprocess.run(
-            ["bash", str(MINIO_SH), "install"], env=env, timeout=3600, check=False
-        )
-    if installed.returncode != 0:
-        pytest.fail(f"scripts/minio.sh install failed (exit {installed.returncode})")
-    request.addfinalizer(lambda: _run(["stop"], env, timeout=60))  # even if start fails
-    started = _run(["start", str(tmp_path_factory.mktemp("minio-data"))], env, timeout=120)
-    if started.returncode != 0:
-        pytest.fail(f"scripts/minio.sh start failed:\n{started.stdout}\n{started.stderr}")
-    yield Minio(f"http://127.0.0.1:{port}", MINIO_USER, MINIO_PASSWORD)
-
-
-@pytest.fixture
-def s3_env(minio: Minio, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Minio:
-    """boto3 sees only the MinIO root credentials, whatever the developer's AWS setup."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", minio.user)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", minio.password)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name in (
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_S3",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return minio
 
 
 @pytest.fixture
@@ -457,7 +378,7 @@ def test_s3_errors_name_the_bucket_and_the_fix(
     with pytest.raises(LandingZoneError, match=r"access denied.*AWS_SECRET_ACCESS_KEY"):
         wrong.list("ledger")
 
-    down = S3LandingZone(f"s3://{bucket}/in", f"http://127.0.0.1:{_free_port()}")
+    down = S3LandingZone(f"s3://{bucket}/in", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(LandingZoneError, match=r"cannot connect to http://127\.0\.0\.1:\d+"):
         down.list("ledger")
 
@@ -494,7 +415,7 @@ def test_landing_zone_picks_s3_with_the_endpoint_from_settings(
 def test_bronze_ingest_from_s3_reads_each_file_once(
     s3_env: Minio, s3: Any, bucket: str, tmp_path: Path, spark: Any
 ) -> None:
-    from lakehouse.bronze.ingest import ingest, known_hashes
+    from lakehouse.bronze.ingest import ingest, known_files
     from lakehouse.pipeline import context
     from lakehouse.synthetic.generator import generate
 
@@ -530,11 +451,11 @@ def test_bronze_ingest_from_s3_reads_each_file_once(
         o.detail.startswith("same bytes as s3://") for o in first.outcomes if o.status == "skipped"
     )
     assert first.rows_bronze > 0
-    assert set(known_hashes(spark, ctx)) == distinct
+    assert {sha for _, sha in known_files(spark, ctx)} == distinct
 
     second = ingest(spark, zone, context(settings, date(2024, 3, 4)))
 
     assert sorted(o.path for o in second.outcomes) == uris
     assert {o.status for o in second.outcomes} == {"skipped"}
     assert second.rows_bronze == 0
-    assert set(known_hashes(spark, ctx)) == distinct
+    assert {sha for _, sha in known_files(spark, ctx)} == distinct

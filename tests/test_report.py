@@ -20,6 +20,7 @@ import pyarrow as pa
 import pytest
 from deltalake import CommitProperties, write_deltalake
 
+from lakehouse.constants import STATES
 from lakehouse.errors import LakehouseError
 from lakehouse.report import (
     exception_amount_series,
@@ -31,7 +32,6 @@ from lakehouse.report import (
 
 DAYS = (date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4))
 LEGS = ("ledger_bank", "ledger_partner", "partner_bank")
-STATES = ("MATCHED", "PARTIAL", "PENDING", "EXCEPTION", "WRITTEN_OFF")
 MONEY = pa.decimal128(18, 2)
 EVIL_REF = '<script>alert("x")</script> & co'
 

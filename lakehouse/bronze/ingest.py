@@ -1,11 +1,16 @@
-"""The ingest step: landing zone -> bronze, exactly once per file content.
+"""The ingest step: landing zone -> bronze, exactly once per file content and feed.
 
 For business day D every feed's files that arrived on or before D and whose SHA-256
-is not in ``bronze/_manifest`` are parsed. Accepted files append their rows to
-``bronze/<feed>`` and bad rows to ``bronze/<feed>_quarantine``; rejected files go to
-``bronze/_rejected_files``. Each append is a Delta transaction keyed by the file
-hash (``txnAppId``), and the manifest row is written last: a crash at any point
-leaves no half-written file, and the re-run completes it without duplicates.
+is not in ``bronze/_manifest`` for that feed are parsed. Accepted files append their
+rows to ``bronze/<feed>`` and bad rows to ``bronze/<feed>_quarantine``; rejected files
+(a parser's FileRejected, or any parser crash) go to ``bronze/_rejected_files``. Each
+append is a Delta transaction keyed by the feed and file hash (``txnAppId``), and the
+manifest rows are written last: a crash at any point leaves no half-written file, and
+the re-run completes it without duplicates.
+
+Nothing passes in silence: a file skipped (already ingested, or the same bytes as
+another file of the feed) is reported with the reason, and the report warns when the
+landing zone does not exist or no file arrived on D.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -190,6 +196,43 @@ def _accepted_writer(
     return write
 
 
+def _rejection(
+    spark: SparkSession,
+    feed: FeedSettings,
+    item: LandedFile,
+    sha: str,
+    ctx: RunContext,
+    reason: str,
+) -> tuple[FileOutcome, Callable[[], None]]:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rejected = {
+        "file_sha256": sha,
+        "feed": feed.name,
+        "file_path": item.uri,
+        "format": feed.format,
+        "reason": reason,
+        "arrival_date": item.arrival_date,
+        "_rejected_at": now,
+        "_run_id": ctx.run_id,
+    }
+    log.warning("rejected %s: %s", item.uri, reason)
+    outcome = FileOutcome(
+        feed.name,
+        item.uri,
+        sha,
+        "rejected",
+        detail=reason,
+        manifest=_manifest_row(feed, item, sha, ctx, now, None, reason),
+    )
+    txn_app_id = f"rejected-{feed.name}-{sha}"
+    return outcome, lambda: _append_rows(spark, REJECTED_FILES, [rejected], ctx, txn_app_id)
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def prepare_file(
     spark: SparkSession,
     feed: FeedSettings,
@@ -199,33 +242,15 @@ def prepare_file(
 ) -> tuple[FileOutcome, Callable[[], None]]:
     """Parse one landed file's bytes: its outcome, and the bronze write still to run."""
     sha = hashlib.sha256(data).hexdigest()
-    now = datetime.now(UTC).replace(tzinfo=None)
     try:
-        parsed = get_parser(feed.format)(data, item.uri)
+        parsed = get_parser(feed.format, ctx.settings.partner_layouts)(data, item.uri)
     except FileRejected as exc:
-        reason = exc.reason
-        rejected = {
-            "file_sha256": sha,
-            "feed": feed.name,
-            "file_path": item.uri,
-            "format": feed.format,
-            "reason": reason,
-            "arrival_date": item.arrival_date,
-            "_rejected_at": now,
-            "_run_id": ctx.run_id,
-        }
-        log.warning("rejected %s: %s", item.uri, reason)
-        outcome = FileOutcome(
-            feed.name,
-            item.uri,
-            sha,
-            "rejected",
-            detail=reason,
-            manifest=_manifest_row(feed, item, sha, ctx, now, None, reason),
-        )
-        return outcome, lambda: _append_rows(
-            spark, REJECTED_FILES, [rejected], ctx, f"rejected-{sha}"
-        )
+        return _rejection(spark, feed, item, sha, ctx, exc.reason)
+    except Exception as exc:  # a parser bug must not stop the day: the file is kept
+        log.exception("parser %s crashed on %s", feed.format, item.uri)
+        reason = _one_line(f"parser error: {type(exc).__name__}: {exc}")
+        return _rejection(spark, feed, item, sha, ctx, reason)
+    now = datetime.now(UTC).replace(tzinfo=None)
     for warning in parsed.warnings:
         log.warning("%s: %s", item.uri, warning)
     outcome = FileOutcome(
@@ -254,10 +279,50 @@ def ingest_file(
     return outcome
 
 
-def known_hashes(spark: SparkSession, ctx: RunContext) -> dict[str, str]:
-    """sha256 -> path of every file content already in the manifest."""
-    rows = read(spark, ctx.settings, MANIFEST).select("file_sha256", "file_path").collect()
-    return {r.file_sha256: r.file_path for r in rows}
+FileKey = tuple[str, str]  # (feed, file sha256): a file is ingested once per feed
+
+
+def known_files(spark: SparkSession, ctx: RunContext) -> dict[FileKey, str]:
+    """(feed, sha256) -> path of every file content already in the manifest."""
+    rows = read(spark, ctx.settings, MANIFEST).select("feed", "file_sha256", "file_path")
+    return {(r.feed, r.file_sha256): r.file_path for r in rows.collect()}
+
+
+def _say(report: IngestReport, progress: Progress | None, warning: str) -> None:
+    log.warning("%s", warning)
+    report.warnings.append(warning)
+    if progress:
+        progress(f"warning: {warning}")
+
+
+def _describe(outcome: FileOutcome) -> str:
+    return (
+        f"{outcome.status:9} {outcome.feed:16} {outcome.path.rsplit('/', 1)[-1]} "
+        f"({outcome.rows_bronze} rows, {outcome.rows_quarantined} quarantined)"
+        + (f" {outcome.detail}" if outcome.detail else "")
+    )
+
+
+def _skip(
+    report: IngestReport, progress: Progress | None, item: LandedFile, sha: str, first: str
+) -> None:
+    """Record a file whose content this feed has ingested already, and say why."""
+    if first == item.uri:  # the same file, seen by an earlier run: counted, not listed
+        report.outcomes.append(FileOutcome(item.feed, item.uri, sha, "skipped", detail=""))
+        return
+    outcome = FileOutcome(item.feed, item.uri, sha, "skipped", detail=f"same bytes as {first}")
+    report.outcomes.append(outcome)
+    log.warning("skipped %s: the same bytes as %s", item.uri, first)
+    if progress:
+        progress(_describe(outcome))
+
+
+def _no_arrivals(zone: LandingZone, ctx: RunContext, feeds: list[str], earlier: int) -> str:
+    return (
+        f"no file of feeds {', '.join(feeds)} in landing zone {zone.location} arrived on "
+        f"{ctx.as_of.isoformat()} ({earlier} files arrived before); check that the feeds "
+        "delivered and that the business date is right"
+    )
 
 
 def ingest(
@@ -268,47 +333,72 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest every new file of ``feeds`` (default: all) that arrived by ``ctx.as_of``."""
-    settings = ctx.settings
-    seen = known_hashes(spark, ctx)
     report = IngestReport()
+    if not zone.exists():
+        _say(
+            report,
+            progress,
+            f"landing zone {zone.location} does not exist: nothing to ingest; set "
+            "LAKEHOUSE_LANDING or [storage] landing to the folder the feeds deliver to",
+        )
+        return report
+    names = feeds or list(ctx.settings.feeds)
+    seen = known_files(spark, ctx)
+    arrived_today = _ingest_files(spark, zone, ctx, names, progress, report, seen)
+    already = sum(1 for o in report.outcomes if o.status == "skipped" and not o.detail)
+    if already and progress:
+        progress(f"{already} files ingested by earlier runs skipped")
+    if not arrived_today:
+        _say(report, progress, _no_arrivals(zone, ctx, names, len(report.outcomes)))
+    # The manifest is written last, in one commit: a crash before it only means the
+    # next run re-parses those files, and their bronze appends are skipped by txnAppId.
+    manifest_rows = [o.manifest for o in report.outcomes if o.manifest is not None]
+    if manifest_rows:
+        frame = _frame(spark, MANIFEST, manifest_rows)
+        append(frame, ctx.settings, MANIFEST, ctx, step="ingest")
+    return report
 
-    def report_progress(outcome: FileOutcome) -> None:
-        if progress:
-            progress(
-                f"{outcome.status:9} {outcome.feed:16} {outcome.path.rsplit('/', 1)[-1]} "
-                f"({outcome.rows_bronze} rows, {outcome.rows_quarantined} quarantined)"
-                + (f" {outcome.detail}" if outcome.detail else "")
-            )
 
+def _ingest_files(
+    spark: SparkSession,
+    zone: LandingZone,
+    ctx: RunContext,
+    feeds: list[str],
+    progress: Progress | None,
+    report: IngestReport,
+    seen: dict[FileKey, str],
+) -> int:
+    """Parse and write every new file; the number of files dated ``ctx.as_of``."""
     # Parsing is Python, writing is the JVM: parse the next file while the previous
     # one is written (so a feed that parses fast and writes much, the ledger, goes
     # before those whose parse is slow). One write in flight keeps at most two parsed
     # files in memory, and a single writer keeps the appends in file order.
     in_flight: deque[tuple[FileOutcome, Future[None]]] = deque()
+    arrived_today = 0
 
     def finish_oldest() -> None:
         outcome, written = in_flight.popleft()
         written.result()
-        report_progress(outcome)
+        if progress:
+            progress(_describe(outcome))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bronze-writer") as writer:
         try:
             # in the configured order: see conf/lakehouse.toml [feeds.*]
-            for name in feeds or list(settings.feeds):
-                feed = settings.feed(name)
+            for name in feeds:
+                feed = ctx.settings.feed(name)
                 for item in zone.list(name):
                     if item.arrival_date > ctx.as_of:
                         continue
+                    arrived_today += item.arrival_date == ctx.as_of
                     data = zone.read(item)
                     sha = hashlib.sha256(data).hexdigest()
-                    if sha in seen:
-                        detail = "" if seen[sha] == item.uri else f"same bytes as {seen[sha]}"
-                        skipped = FileOutcome(name, item.uri, sha, "skipped", detail=detail)
-                        report.outcomes.append(skipped)
+                    if (name, sha) in seen:
+                        _skip(report, progress, item, sha, seen[(name, sha)])
                         continue
                     outcome, write = prepare_file(spark, feed, item, data, ctx)
                     del data
-                    seen[sha] = item.uri
+                    seen[(name, sha)] = item.uri
                     report.outcomes.append(outcome)
                     while in_flight:
                         finish_oldest()
@@ -318,9 +408,4 @@ def ingest(
         finally:
             for _, written in in_flight:
                 written.cancel()
-    # The manifest is written last, in one commit: a crash before it only means the
-    # next run re-parses those files, and their bronze appends are skipped by txnAppId.
-    manifest_rows = [o.manifest for o in report.outcomes if o.manifest is not None]
-    if manifest_rows:
-        append(_frame(spark, MANIFEST, manifest_rows), settings, MANIFEST, ctx, step="ingest")
-    return report
+    return arrived_today

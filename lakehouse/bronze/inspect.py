@@ -21,6 +21,7 @@ from typing import Any
 from lakehouse.bronze.formats import get_parser
 from lakehouse.bronze.formats.base import FileRejected, ParsedFile
 from lakehouse.bronze.formats.detect import detect_format
+from lakehouse.feed_formats import DEFAULT_LAYOUTS_PATH
 
 __all__ = ["EXIT_ACCEPTED", "EXIT_REJECTED", "inspect_file", "render_text"]
 
@@ -30,20 +31,21 @@ _MAX_REASON = 500
 _QUARANTINE_SHOWN = 5
 
 
-def inspect_file(path: Path) -> tuple[dict[str, Any], int]:
-    """Summary of ``path`` and the exit code (0 accepted, 2 rejected)."""
+def inspect_file(path: Path, layouts: Path = DEFAULT_LAYOUTS_PATH) -> tuple[dict[str, Any], int]:
+    """Summary of ``path`` and the exit code (0 accepted, 2 rejected); ``layouts`` is the
+    partner layouts file (``Settings.partner_layouts``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         return _rejected(path, None, f"cannot read file: {exc}")
     try:
-        fmt = detect_format(data, str(path))
+        fmt = detect_format(data, str(path), layouts)
     except FileRejected as exc:
         return _rejected(path, None, exc.reason)
     except Exception as exc:
         return _rejected(path, None, f"format detection error: {_describe(exc)}")
     try:
-        return _accepted(path, fmt, get_parser(fmt)(data, str(path)))
+        return _accepted(path, fmt, get_parser(fmt, layouts)(data, str(path)))
     except FileRejected as exc:
         return _rejected(path, fmt, exc.reason)
     except Exception as exc:

@@ -18,12 +18,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from lakehouse.bronze.formats.base import (
-    BANK_COLUMNS,
-    LEDGER_COLUMNS,
-    MANUAL_DECISION_COLUMNS,
-    PARTNER_COLUMNS,
-)
+from lakehouse.bronze.formats.base import FAMILY_COLUMNS
 from lakehouse.config import FeedSettings
 from lakehouse.io import TableSpec
 
@@ -37,21 +32,9 @@ LINEAGE_FIELDS = [
     StructField("_arrival_date", DateType(), False),
 ]
 
-FORMAT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "bai2": BANK_COLUMNS,
-    "camt053": BANK_COLUMNS,
-    "camt054": BANK_COLUMNS,
-    "mt940": BANK_COLUMNS,
-    "nacha": BANK_COLUMNS,
-    "adyen": PARTNER_COLUMNS,
-    "stripe": PARTNER_COLUMNS,
-    "ledger": LEDGER_COLUMNS,
-    "manual_decisions": MANUAL_DECISION_COLUMNS,
-}
-
 
 def feed_table(feed: FeedSettings) -> TableSpec:
-    columns = FORMAT_COLUMNS[feed.format]
+    columns = FAMILY_COLUMNS[feed.family]
     schema = StructType([StructField(c, StringType(), True) for c in columns] + LINEAGE_FIELDS)
     return TableSpec(
         layer="bronze",
@@ -105,8 +88,8 @@ MANIFEST = TableSpec(
             StructField("_run_id", StringType(), False),
         ]
     ),
-    keys=("file_sha256",),
-    description="One row per distinct file content ever landed: its outcome and row counts.",
+    keys=("feed", "file_sha256"),
+    description="One row per distinct file content ever landed in a feed: outcome, row counts.",
 )
 
 REJECTED_FILES = TableSpec(
@@ -124,6 +107,6 @@ REJECTED_FILES = TableSpec(
             StructField("_run_id", StringType(), False),
         ]
     ),
-    keys=("file_sha256",),
+    keys=("feed", "file_sha256"),
     description="Files rejected whole (unparseable or control totals off), with the reason.",
 )

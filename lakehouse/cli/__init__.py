@@ -15,11 +15,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from lakehouse.cli import decide, queue, read, run, workbench
+from rich.markup import escape
+
+from lakehouse.cli import decide, docs, generate, queue, read, run, workbench
 from lakehouse.cli._output import console
 from lakehouse.errors import LakehouseError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (run, read, decide, queue, workbench)
+COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, read, decide, queue, workbench, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = args.func(args)
     except LakehouseError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        # one line whatever the width; the text is not markup ("[s3] endpoint_url")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         code = 2
     except KeyboardInterrupt:
         code = 130

@@ -13,11 +13,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lakehouse.cli._output import Subcommands, iso_date, out
+from lakehouse.constants import LEGS
 
 if TYPE_CHECKING:
     from lakehouse.decisions import Decision
-
-LEGS = ["ledger_partner", "partner_bank", "ledger_bank"]
 
 
 def record(args: argparse.Namespace, decisions: Sequence[Decision]) -> int:

@@ -1,4 +1,4 @@
-"""Commands that write: generate, run, backfill, demo."""
+"""Commands that write: run, backfill, demo."""
 
 from __future__ import annotations
 
@@ -10,25 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse.cli._output import Subcommands, console, iso_date, out, print_table, progress
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    from lakehouse.synthetic.generator import generate
-
-    feeds = generate(
-        args.seed,
-        args.start,
-        args.days,
-        args.volume,
-        Path(args.out),
-        Path(args.truth) if args.truth else None,
-        progress=progress,
-    )
-    out.print(
-        f"wrote {len(feeds.files)} files to {args.out}"
-        + (f", truth to {args.truth}" if args.truth else "")
-    )
-    return 0
 
 
 def _print_day(result: Any) -> None:
@@ -63,17 +44,22 @@ def _print_unapplied(root: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from lakehouse.config import load_settings
+    from lakehouse.lease import writer_lease
     from lakehouse.pipeline import context, run_day, run_ingest, run_reconcile, run_refine
     from lakehouse.spark import get_spark
 
     settings = load_settings()
-    with console.status(f"running {args.step} for {args.date} ..."):
+    ctx = context(settings, args.date)
+    # the lease before Spark: a second writer is told at once, not after a JVM start
+    with (
+        writer_lease(settings, ctx.run_id, progress),
+        console.status(f"running {args.step} for {args.date} ..."),
+    ):
         spark = get_spark(settings)
         if args.step == "all":
-            result = run_day(args.date, settings, spark, progress=progress)
+            result = run_day(args.date, settings, spark, run_id=ctx.run_id, progress=progress)
             _print_day(result)
             return 0
-        ctx = context(settings, args.date)
         steps: dict[str, Callable[..., Any]] = {
             "ingest": run_ingest,
             "refine": run_refine,
@@ -90,17 +76,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     from lakehouse.config import load_settings
-    from lakehouse.pipeline import days_between, run_day
+    from lakehouse.lease import writer_lease
+    from lakehouse.pipeline import days_between, new_run_id, run_day
     from lakehouse.spark import get_spark
 
     settings = load_settings()
     days = days_between(args.start, args.end)
-    spark = get_spark(settings)
-    for i, day in enumerate(days, 1):
-        console.rule(f"day {i}/{len(days)}: {day}")
-        result = run_day(day, settings, spark, progress=progress)
-        console.log(f"{day} done in {result.seconds['total']:.1f}s")
-    _print_day(result)
+    # one writer from the first day to the last: nothing else writes in between
+    with writer_lease(settings, new_run_id("backfill", days[0]), progress):
+        spark = get_spark(settings)
+        for i, day in enumerate(days, 1):
+            console.rule(f"day {i}/{len(days)}: {day}")
+            result = run_day(day, settings, spark, progress=progress)
+            console.log(f"{day} done in {result.seconds['total']:.1f}s")
+        _print_day(result)
     return 0
 
 
@@ -158,19 +147,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "print(r.read_table('gold.recon_exceptions'))\""
     )
     out.print(f"Last business day: {last}; exceptions: lakehouse exceptions")
+    out.print("Work the breaks in the browser: lakehouse workbench (http://127.0.0.1:8765/)")
     return 0
 
 
 def register(sub: Subcommands) -> None:
-    p = sub.add_parser("generate", help="write synthetic feeds (and the truth) to a landing zone")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--start", type=iso_date, default=date(2026, 11, 2))
-    p.add_argument("--days", type=int, default=3)
-    p.add_argument("--volume", type=int, default=200, help="ledger events per day")
-    p.add_argument("--out", default="data/landing", help="landing folder")
-    p.add_argument("--truth", default=None, help="folder for matches.csv and exceptions.csv")
-    p.set_defaults(func=cmd_generate)
-
     p = sub.add_parser("demo", help="generate a few days and run the whole pipeline")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--start", type=iso_date, default=date(2026, 11, 2))

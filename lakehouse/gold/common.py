@@ -1,4 +1,4 @@
-"""Shared gold helpers: states, reason codes, aging buckets, run columns."""
+"""Shared gold helpers: aging buckets and run columns (states live in lakehouse.constants)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, StringType, StructField, TimestampType
 
+from lakehouse.constants import OPEN_STATES as OPEN_STATES  # gold.reconcile imports it here
 from lakehouse.io import RunContext
 
 STEP = "reconcile"  # the step name every gold commit records
-
-STATES = ("MATCHED", "PARTIAL", "PENDING", "EXCEPTION", "WRITTEN_OFF")
-OPEN_STATES = ("PARTIAL", "PENDING", "EXCEPTION")
-BREAK_STATES = ("PARTIAL", "EXCEPTION")
-REASON_CODES = (
-    "MISSING_COUNTERPART",
-    "AMOUNT_MISMATCH",
-    "CURRENCY_MISMATCH",
-    "DUPLICATE",
-    "FEE_VARIANCE",
-    "UNEXPECTED_BANK_ITEM",
-    "RETURNED",
-)
 
 RUN_FIELDS = [
     StructField("_as_of", DateType(), True),

@@ -13,7 +13,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, DoubleType, LongType, StringType, StructField, StructType
 
-from lakehouse.gold.common import RUN_FIELDS, STATES, STEP, with_run_columns
+from lakehouse.constants import STATES
+from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
 from lakehouse.io import RunContext, TableSpec, merge
 from lakehouse.silver.common import MONEY
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 
+from lakehouse.constants import MATCH_ROUNDS
 from lakehouse.gold.rules import Leg, Rule
 from lakehouse.silver.common import MONEY
 
-ROUNDS = 4
 MATCH_COLUMNS = (
     "match_id",
     "leg",
@@ -204,7 +204,7 @@ def assign(pairs: DataFrame) -> DataFrame:
         .join(won.select("right_id"), "right_id", "left_anti")
         .localCheckpoint()
     )
-    for _ in range(ROUNDS - 1):
+    for _ in range(MATCH_ROUNDS - 1):
         if remaining.limit(1).count() == 0:
             break
         best = _mutual_best(remaining).localCheckpoint()

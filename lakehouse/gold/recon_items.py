@@ -21,7 +21,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
 
-from lakehouse.gold.common import OPEN_STATES, RUN_FIELDS, STEP, aging_bucket, with_run_columns
+from lakehouse.constants import OPEN_STATES
+from lakehouse.gold.common import RUN_FIELDS, STEP, aging_bucket, with_run_columns
 from lakehouse.io import RunContext, TableSpec, conform, merge
 from lakehouse.silver.common import MONEY
 

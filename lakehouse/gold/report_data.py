@@ -8,7 +8,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.audit import read_as_of, table_location, version_as_of
+from lakehouse.audit import read_as_of, version_as_of
 from lakehouse.config import Settings
 from lakehouse.gold import daily_summary, recon_exceptions
 from lakehouse.io import read
@@ -43,7 +43,7 @@ def summary_rows(spark: SparkSession, settings: Settings, as_of: date) -> list[d
 def new_exceptions(spark: SparkSession, settings: Settings, as_of: date) -> list[dict[str, Any]]:
     """Breaks open as of D that were not open as of the previous business day."""
     current = read(spark, settings, recon_exceptions.SPEC)
-    path = table_location(settings, "gold.recon_exceptions")
+    path = settings.storage.locate("gold.recon_exceptions")
     previous_version = version_as_of(spark, path, as_of - timedelta(days=1))
     if previous_version is not None:
         previous = read_as_of(spark, settings, "gold.recon_exceptions", version=previous_version)

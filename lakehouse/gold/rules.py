@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lakehouse.config import CONF_DIR
+from lakehouse.constants import LEGS
 from lakehouse.errors import ConfigError
 
 Strategy = Literal["one_to_one", "many_to_one", "one_to_many"]
 ReferenceTest = Literal["equals", "contains", "similarity", "none"]
 Outcome = Literal["MATCHED", "PARTIAL"]
 SIDES = ("ledger", "partner", "partner_payout", "bank")
-LEGS = ("ledger_partner", "partner_bank", "ledger_bank")
 
 
 @dataclass(frozen=True)

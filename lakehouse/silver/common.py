@@ -7,8 +7,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, StructField
 
 from lakehouse.bronze.tables import LINEAGE_FIELDS
+from lakehouse.constants import MONEY_PRECISION, MONEY_SCALE
 
-MONEY = DecimalType(18, 2)
+MONEY = DecimalType(MONEY_PRECISION, MONEY_SCALE)
 RATE = DecimalType(18, 8)
 LINEAGE_COLUMNS = tuple(f.name for f in LINEAGE_FIELDS)
 

@@ -33,6 +33,7 @@ from pyspark.sql.types import (
 
 from lakehouse.bronze.tables import feed_table
 from lakehouse.config import FeedSettings
+from lakehouse.feed_formats import BANK, DECISIONS, LEDGER, PARTNER
 from lakehouse.io import (
     RunContext,
     TableSpec,
@@ -57,8 +58,6 @@ from lakehouse.silver.expectations import Expectation, apply_expectations
 log = logging.getLogger(__name__)
 
 PARALLEL_TABLES = 3
-BANK_FORMATS = ("bai2", "camt053", "camt054", "mt940", "nacha")
-PARTNER_FORMATS = ("adyen", "stripe")
 
 QUALITY_METRICS = TableSpec(
     layer="silver",
@@ -122,7 +121,7 @@ def latest_per_key(df: DataFrame, keys: tuple[str, ...], sequence_by: tuple[str,
 class SilverTable:
     spec: TableSpec
     expectations: list[Expectation]
-    formats: tuple[str, ...]
+    family: str  # the bronze feeds it refines: every feed whose format is of this family
     build: Callable[[list[tuple[FeedSettings, DataFrame]], str], DataFrame]
 
 
@@ -156,26 +155,22 @@ def _decisions(frames: list[tuple[FeedSettings, DataFrame]], _key: str) -> DataF
 
 
 SILVER_TABLES: tuple[SilverTable, ...] = (
-    SilverTable(ledger_entries.SPEC, ledger_entries.EXPECTATIONS, ("ledger",), _ledger),
-    SilverTable(
-        partner_settlements.SPEC, partner_settlements.EXPECTATIONS, PARTNER_FORMATS, _partners
-    ),
-    SilverTable(bank_transactions.SPEC, bank_transactions.EXPECTATIONS, BANK_FORMATS, _bank),
-    SilverTable(bank_balances.SPEC, bank_balances.EXPECTATIONS, BANK_FORMATS, _balances),
-    SilverTable(
-        manual_decisions.SPEC, manual_decisions.EXPECTATIONS, ("manual_decisions",), _decisions
-    ),
+    SilverTable(ledger_entries.SPEC, ledger_entries.EXPECTATIONS, LEDGER, _ledger),
+    SilverTable(partner_settlements.SPEC, partner_settlements.EXPECTATIONS, PARTNER, _partners),
+    SilverTable(bank_transactions.SPEC, bank_transactions.EXPECTATIONS, BANK, _bank),
+    SilverTable(bank_balances.SPEC, bank_balances.EXPECTATIONS, BANK, _balances),
+    SilverTable(manual_decisions.SPEC, manual_decisions.EXPECTATIONS, DECISIONS, _decisions),
 )
 
 
 def _bronze_window(
-    spark: SparkSession, ctx: RunContext, formats: tuple[str, ...]
+    spark: SparkSession, ctx: RunContext, family: str
 ) -> list[tuple[FeedSettings, DataFrame]]:
     settings = ctx.settings
     low = ctx.as_of - timedelta(days=settings.refine_lookback_days)
     frames = []
     for feed in settings.feeds.values():
-        if feed.format not in formats:
+        if feed.family != family:
             continue
         spec = feed_table(feed)
         if not is_delta_table(spark, table_path(settings, spec)):
@@ -279,7 +274,7 @@ class RefineOutcome:
 def refine_table(spark: SparkSession, ctx: RunContext, table: SilverTable) -> RefineOutcome:
     """Refine one silver table for ``ctx.as_of`` (quality rows are returned, not written)."""
     frames, through = _new_rows(
-        _bronze_window(spark, ctx, table.formats), _watermark(spark, ctx, table.spec.name)
+        _bronze_window(spark, ctx, table.family), _watermark(spark, ctx, table.spec.name)
     )
     if through is None:
         return RefineOutcome(0, 0, [])  # nothing ingested since the last refine

@@ -1,48 +1,30 @@
-"""Writers of the real file formats the generator emits (pure: data in, bytes out).
+"""Writers of the CSV feeds and the NACHA return file (pure: records in, bytes out).
 
-Each writer produces what a bank or partner really sends: BAI2 with correct account,
-group and file control totals; camt.053.001.08 with balances and ``TxsSummry``;
-Adyen Settlement Details CSV; Stripe itemized balance-change CSV; the ledger export.
+The ledger export, Adyen Settlement Details and Stripe itemized balance changes are
+written column-wise from the generator's records (see :mod:`lakehouse.synthetic.records`)
+in chunks of ``CHUNK`` rows, each chunk one ``memoryview`` of CSV lines. Generated values
+never hold a comma, quote or line break, so no field needs quoting. Bank statements are
+in :mod:`lakehouse.synthetic.statements`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from xml.sax.saxutils import escape
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lakehouse.bronze.formats.base import LEDGER_COLUMNS
+from lakehouse.synthetic import text as tx
 
-
-@dataclass(frozen=True)
-class BankLine:
-    """One booked bank entry; ``amount`` signed: + credit to our account."""
-
-    booking_date: date
-    amount: Decimal
-    type_code: str
-    bank_reference: str
-    customer_reference: str
-    text: str
-    counterparty: str = ""
-    counterparty_account: str = ""
-
-
-@dataclass(frozen=True)
-class Statement:
-    account_id: str
-    currency: str
-    statement_date: date
-    opening: Decimal
-    lines: Sequence[BankLine]
-
-    @property
-    def closing(self) -> Decimal:
-        return self.opening + sum((line.amount for line in self.lines), Decimal("0"))
+CHUNK = 500_000
+CRLF = "\r\n"
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
@@ -93,10 +75,6 @@ ADYEN_HEADER = [
 ]
 
 
-def adyen_csv(rows: Sequence[dict[str, str]]) -> bytes:
-    return _csv(ADYEN_HEADER, [[r.get(c, "") for c in ADYEN_HEADER] for r in rows])
-
-
 STRIPE_HEADER = (
     "balance_transaction_id",
     "created",
@@ -112,133 +90,117 @@ STRIPE_HEADER = (
 )
 
 
-def stripe_csv(rows: Sequence[dict[str, str]]) -> bytes:
-    return _csv(STRIPE_HEADER, [[r.get(c, "") for c in STRIPE_HEADER] for r in rows])
+def _chunks(table: pa.Table) -> Iterator[pa.Table]:
+    for offset in range(0, table.num_rows, CHUNK):
+        yield table.slice(offset, CHUNK)
+
+
+def _header(columns: Sequence[str]) -> bytes:
+    return (",".join(columns) + CRLF).encode()
+
+
+def _col(table: pa.Table, name: str) -> pa.Array:
+    return table.column(name).combine_chunks()
+
+
+def _num(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).fill_null(0).to_numpy())
+
+
+def ledger_rows(table: pa.Table, day: date) -> Iterator[memoryview | bytes]:
+    """The ledger export of one effective date (:data:`records.LEDGER` rows)."""
+    yield _header(LEDGER_COLUMNS)
+    for part in _chunks(table):
+        created = tx.clock(_num(part, "created"))
+        yield tx.payload(
+            tx.join(
+                [
+                    _col(part, "entry_id"),
+                    _col(part, "event_type"),
+                    tx.join(["LN-", tx.zpad(_num(part, "loan"), 7)]),
+                    tx.join(["M-", tx.zpad(_num(part, "merchant"), 4)]),
+                    tx.money(_num(part, "amount")),
+                    _col(part, "currency"),
+                    day.isoformat(),
+                    tx.join([f"{day.isoformat()}T", created, "Z"]),
+                    _col(part, "external_ref"),
+                    tx.join([_col(part, "channel"), CRLF]),
+                ],
+                ",",
+            )
+        )
+
+
+def _minutes(part: pa.Table, base_hour: int) -> pa.Array:
+    return tx.clock(base_hour * 3600 + _num(part, "minute") * 60)
+
+
+def _unless(condition: np.ndarray, values: pa.Array) -> pa.Array:
+    """``values``, empty where ``condition`` holds."""
+    return pc.if_else(pa.array(condition), "", values)
+
+
+def adyen_rows(table: pa.Table, day: date) -> Iterator[memoryview | bytes]:
+    """The Settlement Details report of one settlement day (:data:`records.ADYEN` rows)."""
+    yield _header(ADYEN_HEADER)
+    for part in _chunks(table):
+        gross, net, fee = _num(part, "gross"), _num(part, "net"), _num(part, "fee")
+        no_gross = np.asarray(part.column("gross").is_null().to_numpy(zero_copy_only=False))
+        gross_text, net_text = tx.money(np.abs(gross)), tx.money(np.abs(net))
+        yield tx.payload(
+            tx.join(
+                [
+                    "LenderCo,LenderCoEU",
+                    _col(part, "psp"),
+                    _col(part, "reference"),
+                    _col(part, "method"),
+                    tx.join([f"{day.isoformat()} ", _minutes(part, 9)]),
+                    "CET",
+                    _col(part, "type"),
+                    _col(part, "modification"),
+                    _col(part, "gross_currency"),
+                    _unless(no_gross | (gross >= 0), gross_text),
+                    _unless(no_gross | (gross < 0), gross_text),
+                    _col(part, "rate"),
+                    "EUR",
+                    _unless(net >= 0, net_text),
+                    _unless(net < 0, net_text),
+                    _unless(fee == 0, tx.money(fee)),
+                    ",,,,",  # Markup, Scheme Fees, Interchange, Variant, Modification Ref
+                    tx.join([_col(part, "batch"), f",,,,,,,,,{CRLF}"]),  # Reserved4..Booking TZ
+                ],
+                ",",
+            )
+        )
+
+
+def stripe_rows(table: pa.Table, day: date) -> Iterator[memoryview | bytes]:
+    """Itemized balance changes available on one day (:data:`records.STRIPE` rows)."""
+    yield _header(STRIPE_HEADER)
+    effective = f"{day + timedelta(days=1)} 00:00:00{CRLF}"
+    for part in _chunks(table):
+        yield tx.payload(
+            tx.join(
+                [
+                    _col(part, "txn"),
+                    tx.join([f"{day.isoformat()} ", _minutes(part, 7)]),
+                    day.isoformat(),
+                    "usd",
+                    tx.money(_num(part, "gross")),
+                    tx.money(_num(part, "fee")),
+                    tx.money(_num(part, "net")),
+                    _col(part, "category"),
+                    _col(part, "description"),
+                    _col(part, "payout"),
+                    effective,
+                ],
+                ",",
+            )
+        )
 
 
 def _cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
-
-
-def bai2(statements: Sequence[Statement], created: datetime, sender: str, receiver: str) -> bytes:
-    """A BAI2 file: one group per statement date, one account section per statement."""
-    records: list[str] = [
-        f"01,{sender},{receiver},{created:%y%m%d},{created:%H%M},1,80,1,2/",
-    ]
-    by_date: dict[date, list[Statement]] = {}
-    for st in statements:
-        by_date.setdefault(st.statement_date, []).append(st)
-    file_total = 0
-    file_records = 1
-    for as_of, group in sorted(by_date.items()):
-        group_records = [f"02,{receiver},{sender},1,{as_of:%y%m%d},2359,{group[0].currency},2/"]
-        group_total = 0
-        for st in group:
-            opening, closing = _cents(st.opening), _cents(st.closing)
-            account = [f"03,{st.account_id},{st.currency},010,{opening},,,015,{closing},,/"]
-            total = opening + closing
-            for line in st.lines:
-                amount = abs(_cents(line.amount))
-                text = line.text.replace("/", " ")
-                account.append(
-                    f"16,{line.type_code},{amount},Z,{line.bank_reference},"
-                    f"{line.customer_reference},{text}/"
-                )
-                total += amount
-            account.append(f"49,{total},{len(account) + 1}/")
-            group_records.extend(account)
-            group_total += total
-        group_records.append(f"98,{group_total},{len(group)},{len(group_records) + 1}/")
-        records.extend(group_records)
-        file_total += group_total
-        file_records += len(group_records)
-    records.append(f"99,{file_total},{len(by_date)},{file_records + 1}/")
-    return ("\n".join(records) + "\n").encode("ascii")
-
-
-def _amt(value: Decimal, currency: str) -> str:
-    return f'<Amt Ccy="{currency}">{abs(value):.2f}</Amt>'
-
-
-def _cd(value: Decimal) -> str:
-    return "CRDT" if value >= 0 else "DBIT"
-
-
-def _count_sum(tag: str, amounts: list[Decimal]) -> str:
-    total = sum(amounts, Decimal("0"))
-    return f"<{tag}><NbOfNtries>{len(amounts)}</NbOfNtries><Sum>{total:.2f}</Sum></{tag}>"
-
-
-def _camt_entry(line: BankLine, ccy: str) -> str:
-    credit = line.amount >= 0
-    party, account = ("Dbtr", "DbtrAcct") if credit else ("Cdtr", "CdtrAcct")
-    family = "RCDT" if credit else "ICDT"
-    reference = escape(line.customer_reference or "NOTPROVIDED")
-    return f"""      <Ntry>
-        <NtryRef>{escape(line.bank_reference)}</NtryRef>
-        {_amt(line.amount, ccy)}
-        <CdtDbtInd>{_cd(line.amount)}</CdtDbtInd>
-        <Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><Dt>{line.booking_date.isoformat()}</Dt></BookgDt>
-        <ValDt><Dt>{line.booking_date.isoformat()}</Dt></ValDt>
-        <AcctSvcrRef>{escape(line.bank_reference)}</AcctSvcrRef>
-        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd>
-          <SubFmlyCd>{line.type_code}</SubFmlyCd></Fmly></Domn></BkTxCd>
-        <NtryDtls><TxDtls>
-          <Refs><EndToEndId>{reference}</EndToEndId></Refs>
-          {_amt(line.amount, ccy)}
-          <CdtDbtInd>{_cd(line.amount)}</CdtDbtInd>
-          <RltdPties>
-            <{party}><Pty><Nm>{escape(line.counterparty)}</Nm></Pty></{party}>
-            <{account}><Id><IBAN>{escape(line.counterparty_account)}</IBAN></Id></{account}>
-          </RltdPties>
-          <RmtInf><Ustrd>{escape(line.text)}</Ustrd></RmtInf>
-        </TxDtls></NtryDtls>
-      </Ntry>"""
-
-
-def camt053(statement: Statement, created: datetime, message_id: str) -> bytes:
-    """A camt.053.001.08 statement with OPBD/CLBD balances and TxsSummry."""
-    st = statement
-    ccy = st.currency
-    entries = [_camt_entry(line, ccy) for line in st.lines]
-    credits = [ln.amount for ln in st.lines if ln.amount >= 0]
-    debits = [-ln.amount for ln in st.lines if ln.amount < 0]
-    total = sum(credits, Decimal("0")) + sum(debits, Decimal("0"))
-    net = sum(credits, Decimal("0")) - sum(debits, Decimal("0"))
-
-    def bal(code: str, value: Decimal) -> str:
-        return f"""      <Bal>
-        <Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>
-        {_amt(value, ccy)}
-        <CdtDbtInd>{_cd(value)}</CdtDbtInd>
-        <Dt><Dt>{st.statement_date.isoformat()}</Dt></Dt>
-      </Bal>"""
-
-    body = "\n".join(entries)
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
-  <BkToCstmrStmt>
-    <GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>{created:%Y-%m-%dT%H:%M:%S}</CreDtTm></GrpHdr>
-    <Stmt>
-      <Id>{message_id}-1</Id>
-      <CreDtTm>{created:%Y-%m-%dT%H:%M:%S}</CreDtTm>
-      <Acct><Id><IBAN>{st.account_id}</IBAN></Id><Ccy>{ccy}</Ccy></Acct>
-{bal("OPBD", st.opening)}
-{bal("CLBD", st.closing)}
-      <TxsSummry>
-        <TtlNtries><NbOfNtries>{len(st.lines)}</NbOfNtries><Sum>{total:.2f}</Sum>
-          <TtlNetNtry><Amt>{abs(net):.2f}</Amt><CdtDbtInd>{_cd(net)}</CdtDbtInd></TtlNetNtry>
-        </TtlNtries>
-        {_count_sum("TtlCdtNtries", credits)}
-        {_count_sum("TtlDbtNtries", debits)}
-      </TxsSummry>
-{body}
-    </Stmt>
-  </BkToCstmrStmt>
-</Document>
-"""
-    return xml.encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,85 @@ def test_crash_before_the_manifest_does_not_duplicate_rows(spark, settings, ctx,
     feed = settings.feed("ledger")
     assert read(spark, settings, feed_table(feed)).count() == 2  # not 4
     assert read(spark, settings, quarantine_table(feed)).count() == 1
+
+
+def test_empty_files_of_two_feeds_are_each_rejected_and_recorded(spark, settings, ctx):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-02.csv", b"")
+    zone.put("adyen", "adyen_2026-11-02.csv", b"")
+    report = ingest(spark, zone, ctx, feeds=["ledger", "adyen"])
+    assert [(o.feed, o.status) for o in report.outcomes] == [
+        ("ledger", "rejected"),
+        ("adyen", "rejected"),
+    ]
+    rejected = read(spark, settings, REJECTED_FILES).collect()
+    assert sorted((r.feed, r.reason.startswith("empty file")) for r in rejected) == [
+        ("adyen", True),
+        ("ledger", True),
+    ]
+    manifest = read(spark, settings, MANIFEST).collect()
+    assert sorted((m.feed, m.status, m.rows_read) for m in manifest) == [
+        ("adyen", "rejected", 0),
+        ("ledger", "rejected", 0),
+    ]
+
+
+def test_same_bytes_under_a_new_name_is_said_and_logged(spark, settings, ctx, caplog):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.encode())
+    zone.put("ledger", "ledger_2026-11-02_again.csv", LEDGER.encode())
+    said: list[str] = []
+    report = ingest(spark, zone, ctx, feeds=["ledger"], progress=said.append)
+    skipped = [o for o in report.outcomes if o.status == "skipped"]
+    assert [o.path.rsplit("/", 1)[-1] for o in skipped] == ["ledger_2026-11-02_again.csv"]
+    assert any("ledger_2026-11-02_again.csv" in line and "same bytes as" in line for line in said)
+    assert "ledger_2026-11-02_again.csv: the same bytes as" in caplog.text.replace("skipped ", "")
+    again: list[str] = []
+    ingest(spark, zone, ctx, feeds=["ledger"], progress=again.append)
+    assert "1 files ingested by earlier runs skipped" in again
+
+
+def test_missing_landing_zone_is_a_warning(spark, settings, ctx):
+    zone = LocalLandingZone(str(settings.storage.landing) + "-nowhere")
+    said: list[str] = []
+    report = ingest(spark, zone, ctx, progress=said.append)
+    assert report.outcomes == []
+    (warning,) = report.warnings
+    assert warning.startswith(f"landing zone {zone.location} does not exist: nothing to ingest")
+    assert said == [f"warning: {warning}"]
+
+
+def test_a_day_without_files_is_a_warning(spark, settings, ctx):
+    zone = _zone(settings)
+    zone.put("ledger", "ledger_2026-11-01.csv", LEDGER.encode())
+    report = ingest(spark, zone, ctx, feeds=["ledger"])
+    assert [o.status for o in report.outcomes] == ["ingested"]  # the day before's file
+    (warning,) = report.warnings
+    assert warning.startswith("no file of feeds ledger in landing zone ")
+    assert "arrived on 2026-11-02 (1 files arrived before)" in warning
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.replace("10.00", "12.00").encode())
+    assert ingest(spark, zone, ctx, feeds=["ledger"]).warnings == []
+
+
+def test_a_parser_crash_rejects_the_file_and_the_run_goes_on(spark, settings, ctx, monkeypatch):
+    zone = _zone(settings)
+    zone.put("bai2", "bai2_2026-11-02.bai", b"01,anything\n")
+    zone.put("ledger", "ledger_2026-11-02.csv", LEDGER.encode())
+    real = ingest_module.get_parser
+
+    def crashing(name, layouts):
+        if name != "bai2":
+            return real(name, layouts)
+
+        def parse(data, path):
+            raise RecursionError("maximum recursion depth exceeded\nin parse")
+
+        return parse
+
+    monkeypatch.setattr(ingest_module, "get_parser", crashing)
+    report = ingest(spark, zone, ctx, feeds=["bai2", "ledger"])
+    assert [o.status for o in report.outcomes] == ["rejected", "ingested"]
+    (rejected,) = read(spark, settings, REJECTED_FILES).collect()
+    assert rejected.reason == (
+        "parser error: RecursionError: maximum recursion depth exceeded in parse"
+    )

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lakehouse.bronze import inspect as inspect_module
-from lakehouse.bronze.formats import PARSER_MODULES
 from lakehouse.bronze.formats.base import LEDGER_COLUMNS, FileRejected, ParsedFile
 from lakehouse.bronze.inspect import EXIT_ACCEPTED, EXIT_REJECTED, inspect_file, render_text
+from lakehouse.feed_formats import FeedFormat, feed_formats
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
@@ -141,8 +141,10 @@ def test_directory_is_rejected_with_the_os_error(tmp_path: Path) -> None:
     assert str(summary["reason"]).startswith("cannot read file: [Errno")
 
 
-def failing_parser(exc: Exception) -> Callable[[str], Callable[[bytes, str], ParsedFile]]:
-    def get_parser(name: str) -> Callable[[bytes, str], ParsedFile]:
+def failing_parser(
+    exc: Exception,
+) -> Callable[[str, Path], Callable[[bytes, str], ParsedFile]]:
+    def get_parser(name: str, layouts: Path) -> Callable[[bytes, str], ParsedFile]:
         def parse(data: bytes, path: str) -> ParsedFile:
             raise exc
 
@@ -176,7 +178,9 @@ def test_any_parser_exception_is_a_clean_rejection(
 def test_missing_parser_module_is_a_clean_rejection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(PARSER_MODULES, "ledger", "lakehouse.bronze.formats.not_written_yet")
+    missing = FeedFormat("ledger", "ledger", "lakehouse.bronze.formats.not_written_yet")
+    known = {**feed_formats(), "ledger": missing}
+    monkeypatch.setattr("lakehouse.bronze.formats.feed_formats", lambda layouts: known)
     summary, code = inspect_file(write(tmp_path, "ledger.csv", LEDGER.encode()))
     assert code == 2
     assert str(summary["reason"]).startswith("parser error: ModuleNotFoundError: ")
@@ -185,7 +189,7 @@ def test_missing_parser_module_is_a_clean_rejection(
 def test_detection_crash_is_a_clean_rejection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def detect(data: bytes, path: str) -> str:
+    def detect(data: bytes, path: str, layouts: Path) -> str:
         raise OSError("conf unreadable")
 
     monkeypatch.setattr(inspect_module, "detect_format", detect)
@@ -246,7 +250,7 @@ def sample_files() -> list[Path]:
 
 def parser_available(fmt: str) -> bool:
     try:
-        return importlib.util.find_spec(PARSER_MODULES[fmt]) is not None
+        return importlib.util.find_spec(feed_formats()[fmt].module) is not None
     except ImportError:
         return False
 
@@ -263,7 +267,7 @@ def test_every_real_sample_gives_a_clean_result(path: Path) -> None:
         return
     expected = CONTENT_OVER_NAME.get(path.name, SAMPLE_FOLDERS[path.parent.name])
     if not parser_available(expected):
-        pytest.skip(f"{PARSER_MODULES[expected]} is not written yet")
+        pytest.skip(f"{feed_formats()[expected].module} is not written yet")
     assert summary["format"] == expected
 
 
@@ -280,3 +284,23 @@ def test_stripe_samples_are_accepted() -> None:
             rows,
             0,
         )
+
+
+def test_a_layout_of_another_layouts_file_is_recognised(tmp_path: Path) -> None:
+    from tests.test_feed_formats import layouts_with_acme
+
+    layouts = layouts_with_acme(tmp_path)
+    report = write(
+        tmp_path,
+        "acme.csv",
+        b"Kind,Acme Ref,Order,Booked,Ccy,Gross,Fee,Net\n"
+        b"Settled,A-1,O-1,2026-11-02 10:00,CHF,10.00,0.50,9.50\n",
+    )
+    summary, code = inspect_file(report, layouts)
+    assert (summary["format"], summary["status"], summary["totals"]["net:CHF"], code) == (
+        "acme",
+        "ok",
+        "9.50",
+        0,
+    )
+    assert inspect_file(report)[0]["reason"].startswith("unrecognised format")

@@ -1,40 +1,36 @@
 """Feed parsers: one module per file format, all pure ``bytes -> ParsedFile``.
 
 ``get_parser(name)`` returns the ``parse`` function of a format by its name as used
-in ``conf/lakehouse.toml`` feeds and by ``lakehouse inspect``.
+in ``conf/lakehouse.toml`` feeds and by ``lakehouse inspect``; which formats exist is
+:mod:`lakehouse.feed_formats`' (built-in formats plus one per partner layout).
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 
 from lakehouse.bronze.formats.base import ParsedFile
 from lakehouse.errors import ConfigError
+from lakehouse.feed_formats import DEFAULT_LAYOUTS_PATH, feed_formats
+
+__all__ = ["Parser", "get_parser"]
 
 Parser = Callable[[bytes, str], ParsedFile]
 
-# format name -> module that defines ``parse(data, path)``
-PARSER_MODULES: dict[str, str] = {
-    "bai2": "lakehouse.bronze.formats.bai2",
-    "camt053": "lakehouse.bronze.formats.camt",
-    "camt054": "lakehouse.bronze.formats.camt",
-    "mt940": "lakehouse.bronze.formats.mt940",
-    "nacha": "lakehouse.bronze.formats.nacha",
-    "adyen": "lakehouse.bronze.formats.partner_csv",
-    "stripe": "lakehouse.bronze.formats.partner_csv",
-    "ledger": "lakehouse.bronze.formats.ledger",
-    "manual_decisions": "lakehouse.bronze.formats.manual_decisions",
-}
 
+def get_parser(name: str, layouts: Path = DEFAULT_LAYOUTS_PATH) -> Parser:
+    """The parse function for format ``name``; ConfigError names the known formats.
 
-def get_parser(name: str) -> Parser:
-    """The parse function for format ``name``; ConfigError names the known formats."""
-    module_name = PARSER_MODULES.get(name)
-    if module_name is None:
-        known = ", ".join(sorted(PARSER_MODULES))
+    ``layouts`` is the partner layouts file (``Settings.partner_layouts``).
+    """
+    formats = feed_formats(layouts)
+    fmt = formats.get(name)
+    if fmt is None:
+        known = ", ".join(sorted(formats))
         raise ConfigError(f"unknown feed format {name!r}; use one of: {known}")
-    module = importlib.import_module(module_name)
-    if name in ("adyen", "stripe"):
-        return module.parser_for(name)  # type: ignore[no-any-return]
+    module = importlib.import_module(fmt.module)
+    if fmt.layout:
+        return module.parser_for(name, layouts)  # type: ignore[no-any-return]
     return module.parse  # type: ignore[no-any-return]

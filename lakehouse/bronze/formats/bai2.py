@@ -41,8 +41,10 @@ Rows (``BANK_COLUMNS``):
   ends in ``/`` loses it. ``raw`` keeps every physical record verbatim.
 * Currency: account currency, else group currency, else USD; amounts have the
   currency's implied decimals (2; 0 for JPY, KRW, ...; 3 for BHD, KWD, ...).
-* ``statement_id`` is ``<group index>:<account>:<as-of date>``, ``row_number`` the 1-based
-  physical line where the record starts. Dates: YYMMDD with the ``%y`` pivot
+* ``statement_id`` is ``<group index>:<account>:<as-of date>``; ``row_number`` numbers the
+  rows (summaries, then details, in file order; quarantined details included) from 1, so
+  it is unique in the file even when one line holds several records or summaries. A
+  quarantine reason names the physical line. Dates: YYMMDD with the ``%y`` pivot
   (69-99 -> 19xx).
 * ``totals``: ``file_control_total`` (the ``99`` total, or the computed one if blank),
   ``credits`` and ``debits`` (sums of the TXN rows), as decimal strings in major units.
@@ -52,7 +54,9 @@ Rows (``BANK_COLUMNS``):
 Layout quirks handled: several records on one physical line (split where ``/`` is
 followed by a record code and a comma), CRLF/LF/CR, missing ``/`` terminators, ``16``
 text containing commas and ``/`` (the text is everything after the fixed fields),
-``88`` lines starting with ``/``, ``88`` continuing an ``03`` in the middle of a
+``88`` lines starting with ``/``, a ``16``/``88`` text without ``/`` wrapped onto the
+next line without an ``88`` (the line carries on the text; it is not counted as a
+record), ``88`` continuing an ``03`` in the middle of a
 type/amount group, trailing commas, ``+`` signs, zero padding, funds types
 ``0``/``1``/``2``/``S``/``V``/``D``/``Z``. Known limit: inside ``16``/``88`` text, a ``/``
 directly followed by a record code and a comma (``/16,``) is read as a record boundary.
@@ -63,16 +67,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
+from lakehouse.bronze.formats.bank import bank_row, from_minor_units, yymmdd_date
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
+    Malformed,
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    decode_text,
+    problems_reason,
+    rejecting,
 )
+from lakehouse.iso4217 import minor_units
 
 __all__ = ["FORMAT", "parse"]
 
@@ -84,26 +93,12 @@ _NEXT_RECORD = re.compile(r"/(?=[ \t]*(?:01|02|03|16|49|88|98|99),)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NON_BLANK = re.compile(r"\S")
 _AMOUNT = re.compile(r"[+-]?[0-9]+")
-_YYMMDD = re.compile(r"[0-9]{6}")
 _RETURN_REASON = re.compile(r'Reason:\s*"?\s*(R\d\d)\b')
 _MAX_AMOUNT_DIGITS = 18
-_MAX_REPORTED_ERRORS = 5
 
 _BALANCE_TYPES = {"010": "OPBD", "015": "CLBD", "040": "OPAV", "045": "CLAV"}
-# ISO 4217 currencies whose minor unit is not 2 decimals
-_ZERO_DECIMAL_CODES = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-_THREE_DECIMAL_CODES = "BHD IQD JOD KWD LYD OMR TND"
-_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(_ZERO_DECIMAL_CODES.split(), 0),
-    **dict.fromkeys(_THREE_DECIMAL_CODES.split(), 3),
-    "CLF": 4,
-    "UYW": 4,
-}
 _DEFAULT_CURRENCY = "USD"
-
-
-class _Malformed(Exception):
-    """Internal: the file cannot be accepted; ``parse`` turns it into FileRejected."""
+_WRAPPED = ""  # code of a physical line that carries on the text of an unterminated 16/88
 
 
 # --------------------------------------------------------------------------- records
@@ -127,22 +122,15 @@ class _Record:
     line: int
     bodies: list[str] = field(default_factory=list)
     raws: list[str] = field(default_factory=list)
+    wrapped: int = 0  # text lines without a record code: not records, so not counted
 
     @property
     def physical_count(self) -> int:
-        return len(self.bodies)
+        return len(self.bodies) - self.wrapped
 
     @property
     def raw(self) -> str:
         return "\n".join(self.raws)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return text.removeprefix("\ufeff")
 
 
 def _record_end(line: str, start: int, text_mode: bool) -> int:
@@ -155,7 +143,11 @@ def _record_end(line: str, start: int, text_mode: bool) -> int:
 
 
 def _split_records(text: str) -> list[_Physical]:
-    """Cut the text into physical records (several may share one line)."""
+    """Cut the text into physical records (several may share one line).
+
+    A line without a record code right after a ``16`` or ``88`` whose text has no ``/``
+    terminator carries on that text (some banks wrap long texts without an ``88``).
+    """
     records: list[_Physical] = []
     text_mode = False  # inside a 16 and its 88s: '/' may be part of the text
     for line_no, line in enumerate(_LINE_BREAK.split(text), start=1):
@@ -163,8 +155,12 @@ def _split_records(text: str) -> list[_Physical]:
         while _NON_BLANK.search(line, pos):
             match = _RECORD_START.match(line, pos)
             if match is None or match.group(1) not in _RECORD_CODES:
+                if pos == 0 and text_mode and not records[-1].raw.endswith("/"):
+                    pos = _record_end(line, 0, text_mode)
+                    records.append(_Physical(_WRAPPED, line[:pos], line_no, line[:pos].strip()))
+                    continue
                 found = line[pos:].strip()[:20]
-                raise _Malformed(f"line {line_no}: expected a BAI2 record code, found {found!r}")
+                raise Malformed(f"line {line_no}: expected a BAI2 record code, found {found!r}")
             code = match.group(1)
             if code != "88":
                 text_mode = code == "16"
@@ -178,11 +174,12 @@ def _logical_records(physical: list[_Physical]) -> list[_Record]:
     """Attach every ``88`` to the record it continues."""
     records: list[_Record] = []
     for rec in physical:
-        if rec.code == "88":
+        if rec.code in ("88", _WRAPPED):
             if not records:
-                raise _Malformed(f"line {rec.line}: 88 continuation without a record before it")
+                raise Malformed(f"line {rec.line}: 88 continuation without a record before it")
             records[-1].bodies.append(rec.body)
             records[-1].raws.append(rec.raw)
+            records[-1].wrapped += rec.code == _WRAPPED
         else:
             records.append(_Record(rec.code, rec.line, [rec.body], [rec.raw]))
     return records
@@ -253,33 +250,23 @@ def _amount(value: str, what: str, line: int) -> int | None:
     if value == "":
         return None
     if not _AMOUNT.fullmatch(value):
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} is not a number")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} is not a number")
     if len(value.lstrip("+-").lstrip("0")) > _MAX_AMOUNT_DIGITS:
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} has more than 18 digits")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} has more than 18 digits")
     return int(value)
 
 
 def _count(value: str, what: str, line: int) -> int | None:
     number = _amount(value, what, line)
     if number is not None and number < 0:
-        raise _Malformed(f"line {line}: {what} {value!r} is negative")
+        raise Malformed(f"line {line}: {what} {value!r} is negative")
     return number
 
 
-def _iso_date(value: str) -> str | None:
-    """ISO date of a YYMMDD value (``%y`` pivot: 69-99 -> 19xx), None if not a date."""
-    if not _YYMMDD.fullmatch(value):
-        return None
-    try:
-        return datetime.strptime(value, "%y%m%d").date().isoformat()
-    except ValueError:
-        return None
-
-
 def _date(value: str, what: str, line: int) -> str:
-    iso = _iso_date(value)
+    iso = yymmdd_date(value)
     if iso is None:
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} is not a YYMMDD date")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} is not a YYMMDD date")
     return iso
 
 
@@ -288,23 +275,13 @@ def _currency(value: str, line: int) -> str | None:
     if code == "":
         return None
     if not (len(code) == 3 and code.isascii() and code.isalpha()):
-        raise _Malformed(f"line {line}: currency {value[:30]!r} is not an ISO 4217 code")
+        raise Malformed(f"line {line}: currency {value[:30]!r} is not an ISO 4217 code")
     return code
-
-
-def _exponent(currency: str) -> int:
-    """Implied decimals of a currency's amounts (ISO 4217 minor unit, default 2)."""
-    return _EXPONENTS.get(currency, 2)
-
-
-def _major(minor: int, exponent: int) -> Decimal:
-    """Exact conversion of minor units to a Decimal in major units."""
-    return Decimal(f"{minor}e-{exponent}")
 
 
 def _type_code(value: str, what: str, line: int) -> str:
     if not (len(value) == 3 and value.isascii() and value.isdigit()):
-        raise _Malformed(f"line {line}: {what} {value[:30]!r} is not a 3-digit type code")
+        raise Malformed(f"line {line}: {what} {value[:30]!r} is not a 3-digit type code")
     return value
 
 
@@ -332,7 +309,7 @@ def _read_funds(fields: _Fields) -> _Funds:
     if funds_type == "D":
         _read_distributions(fields)
         return _Funds()
-    raise _Malformed(f"line {line}: unknown funds type {funds_type[:10]!r}")
+    raise Malformed(f"line {line}: unknown funds type {funds_type[:10]!r}")
 
 
 def _read_distributions(fields: _Fields) -> None:
@@ -340,18 +317,12 @@ def _read_distributions(fields: _Fields) -> None:
     count = _count(fields.next(), "funds type D distribution count", line) or 0
     for number in range(1, count + 1):
         if not fields.has_more():
-            raise _Malformed(
+            raise Malformed(
                 f"line {line}: funds type D declares {count} distributions, "
                 f"the record ends after {number - 1}"
             )
         _count(fields.next(), "funds type D availability days", line)
         _amount(fields.next(), "funds type D amount", line)
-
-
-def _row(**values: str | None) -> dict[str, str | None]:
-    row: dict[str, str | None] = dict.fromkeys(BANK_COLUMNS)
-    row.update(values)
-    return row
 
 
 # --------------------------------------------------------------------------- parser
@@ -395,6 +366,11 @@ class _Parser:
         self.debits: dict[int, int] = {}
         self.file_total = 0
         self.exponent = 2  # decimals used for file-level totals
+        self._row_count = 0
+
+    def _next_row(self) -> int:
+        self._row_count += 1
+        return self._row_count
 
     # -- navigation
 
@@ -405,9 +381,9 @@ class _Parser:
         """The next record, which must be a ``code`` record: ``owner`` has no ``what`` else."""
         record = self._peek()
         if record is None:
-            raise _Malformed(f"{owner} has no {what} (truncated file?)")
+            raise Malformed(f"{owner} has no {what} (truncated file?)")
         if record.code != code:
-            raise _Malformed(f"line {record.line}: {owner} has no {what}: found {record.code}")
+            raise Malformed(f"line {record.line}: {owner} has no {what}: found {record.code}")
         self._pos += 1
         return record
 
@@ -417,7 +393,7 @@ class _Parser:
         header = self._peek()
         if header is None or header.code != "01":
             found = "an empty file" if header is None else f"{header.code} at line {header.line}"
-            raise _Malformed(f"no 01 file header: found {found}")
+            raise Malformed(f"no 01 file header: found {found}")
         self._pos += 1
         self._check_version(header)
         records, groups, computed = header.physical_count, 0, 0
@@ -429,7 +405,7 @@ class _Parser:
         trailer = self._take("99", "the file", "99 file trailer")
         records += trailer.physical_count
         if (extra := self._peek()) is not None:
-            raise _Malformed(f"line {extra.line}: {extra.code} record after the 99 file trailer")
+            raise Malformed(f"line {extra.line}: {extra.code} record after the 99 file trailer")
         self.exponent = self._common_exponent()
         self._check_file_trailer(trailer, computed, groups, records)
 
@@ -476,7 +452,7 @@ class _Parser:
         fields = _Fields(trailer)
         what = f"group {group.index} trailer 98"
         total = _amount(fields.next(), f"{what} control total", trailer.line)
-        exponent = _exponent(group.currency or _DEFAULT_CURRENCY)
+        exponent = minor_units(group.currency or _DEFAULT_CURRENCY)
         self._check_total(what, total, group.computed, exponent)
         line = trailer.line
         self._check_count(f"{what} number of accounts", fields.next(), group.accounts, line)
@@ -489,7 +465,7 @@ class _Parser:
         fields = _Fields(header)
         number = fields.next()
         if number == "":
-            raise _Malformed(f"line {header.line}: 03 account identifier has no account number")
+            raise Malformed(f"line {header.line}: 03 account identifier has no account number")
         currency = _currency(fields.next(), header.line) or group.currency or _DEFAULT_CURRENCY
         statement_id = f"{group.index}:{number}:{group.as_of}"
         account = _Account(number, currency, statement_id, header.line)
@@ -524,7 +500,9 @@ class _Parser:
                 continue
             account.computed += amount
             self.rows.append(
-                ParsedRow(rec.line, self._balance_row(code, amount, funds, rec, account, group))
+                ParsedRow(
+                    self._next_row(), self._balance_row(code, amount, funds, rec, account, group)
+                )
             )
 
     def _balance_row(
@@ -535,14 +513,14 @@ class _Parser:
             direction = "CRDT"
         elif 400 <= int(code) < 700:
             direction = "DBIT"
-        return _row(
+        return bank_row(
             record_type="BALANCE",
             statement_id=account.statement_id,
             account_id=account.number,
             currency=account.currency,
             booking_date=group.as_of,
             value_date=funds.value_date,
-            amount=str(_major(abs(amount), _exponent(account.currency))),
+            amount=str(from_minor_units(abs(amount), minor_units(account.currency))),
             credit_debit=direction,
             reversal="false",
             balance_type=_BALANCE_TYPES.get(code, f"BAI:{code}"),
@@ -561,24 +539,25 @@ class _Parser:
         account.computed += amount or 0
         problem = _unbookable(code, amount)
         if problem is not None or amount is None:
-            self.quarantine.append(QuarantinedRow(rec.line, rec.raw, problem or "no amount"))
+            why = f"line {rec.line}: {problem or 'no amount'}"
+            self.quarantine.append(QuarantinedRow(self._next_row(), rec.raw, why))
             return
         direction = "CRDT" if int(code) < 400 else "DBIT"
         totals = self.credits if direction == "CRDT" else self.debits
-        exponent = _exponent(account.currency)
+        exponent = minor_units(account.currency)
         totals[exponent] = totals.get(exponent, 0) + amount
         reason = _RETURN_REASON.search(text)
         self.rows.append(
             ParsedRow(
-                rec.line,
-                _row(
+                self._next_row(),
+                bank_row(
                     record_type="TXN",
                     statement_id=account.statement_id,
                     account_id=account.number,
                     currency=account.currency,
                     booking_date=group.as_of,
                     value_date=funds.value_date,
-                    amount=str(_major(amount, exponent)),
+                    amount=str(from_minor_units(amount, exponent)),
                     credit_debit=direction,
                     reversal="true" if reason else "false",
                     type_code=code,
@@ -595,7 +574,7 @@ class _Parser:
         fields = _Fields(trailer)
         what = f"account {account.number} trailer 49"
         total = _amount(fields.next(), f"{what} control total", trailer.line)
-        self._check_total(what, total, account.computed, _exponent(account.currency))
+        self._check_total(what, total, account.computed, minor_units(account.currency))
         line = trailer.line
         self._check_count(f"{what} number of records", fields.next(), account.records, line)
 
@@ -605,9 +584,9 @@ class _Parser:
         if written is None:
             self.warnings.append(f"{what} control total is blank; not checked")
         elif written != computed:
-            self.errors.append(
-                f"{what} total {_major(written, exponent)} != computed {_major(computed, exponent)}"
-            )
+            stated = from_minor_units(written, exponent)
+            counted = from_minor_units(computed, exponent)
+            self.errors.append(f"{what} total {stated} != computed {counted}")
 
     def _check_count(self, what: str, value: str, computed: int, line: int) -> None:
         written = _count(value, what, line)
@@ -617,7 +596,7 @@ class _Parser:
             self.warnings.append(f"{what} {written} != counted {computed}")
 
     def _common_exponent(self) -> int:
-        exponents = {_exponent(c) for c in self.currencies}
+        exponents = {minor_units(c) for c in self.currencies}
         if len(exponents) > 1:
             self.warnings.append(
                 "the file mixes currencies with different decimal places; "
@@ -627,7 +606,7 @@ class _Parser:
 
     def totals(self) -> dict[str, str]:
         return {
-            "file_control_total": str(_major(self.file_total, self.exponent)),
+            "file_control_total": str(from_minor_units(self.file_total, self.exponent)),
             "credits": str(_sum_major(self.credits, self.exponent)),
             "debits": str(_sum_major(self.debits, self.exponent)),
         }
@@ -645,27 +624,21 @@ def _unbookable(code: str, amount: int | None) -> str | None:
 
 
 def _sum_major(by_exponent: dict[int, int], exponent: int) -> Decimal:
-    total = _major(0, exponent)
+    total = from_minor_units(0, exponent)
     for exp, minor in sorted(by_exponent.items()):
-        total += _major(minor, exp)
+        total += from_minor_units(minor, exp)
     return total
-
-
-def _errors_reason(errors: list[str]) -> str:
-    shown = errors[:_MAX_REPORTED_ERRORS]
-    more = len(errors) - len(shown)
-    return "control totals do not tie: " + "; ".join(shown) + (f"; and {more} more" if more else "")
 
 
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse a BAI2 file; raises FileRejected when it is not BAI2 or does not tie."""
-    try:
-        parser = _Parser(_logical_records(_split_records(_decode(data))))
+    with rejecting(path):
+        text, decode_warnings = decode_text(data)
+        parser = _Parser(_logical_records(_split_records(text)))
         parser.run()
-    except _Malformed as exc:
-        raise FileRejected(f"malformed: {exc}", path=path) from None
-    if parser.errors:
-        raise FileRejected(_errors_reason(parser.errors), path=path)
+        if parser.errors:
+            reason = problems_reason("control totals do not tie", parser.errors)
+            raise FileRejected(reason)
     return ParsedFile(
         format=FORMAT,
         columns=BANK_COLUMNS,
@@ -675,5 +648,5 @@ def parse(data: bytes, path: str) -> ParsedFile:
         accounts=parser.accounts,
         currencies=parser.currencies,
         totals=parser.totals(),
-        warnings=parser.warnings,
+        warnings=[*decode_warnings, *parser.warnings],
     )

@@ -14,21 +14,33 @@ units with ``.`` as the separator (``"1234.50"``), dates as ISO ``YYYY-MM-DD``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pyarrow as pa
 
+from lakehouse import feed_formats
 from lakehouse.errors import FileRejected
+from lakehouse.iso4217 import minor_units
 
 __all__ = [
     "BANK_COLUMNS",
+    "FAMILY_COLUMNS",
     "LEDGER_COLUMNS",
     "MANUAL_DECISION_COLUMNS",
     "PARTNER_COLUMNS",
     "FileRejected",
+    "Malformed",
     "ParsedFile",
     "ParsedRow",
     "QuarantinedRow",
+    "RowError",
+    "decode_text",
+    "money_text",
+    "problems_reason",
+    "rejecting",
     "rows_schema",
 ]
 
@@ -146,6 +158,14 @@ MANUAL_DECISION_COLUMNS: tuple[str, ...] = (
     "amount",
 )
 
+# The bronze columns of each format family (lakehouse.feed_formats).
+FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
+    feed_formats.BANK: BANK_COLUMNS,
+    feed_formats.PARTNER: PARTNER_COLUMNS,
+    feed_formats.LEDGER: LEDGER_COLUMNS,
+    feed_formats.DECISIONS: MANUAL_DECISION_COLUMNS,
+}
+
 
 @dataclass(frozen=True)
 class ParsedRow:
@@ -224,3 +244,67 @@ def rows_schema(columns: tuple[str, ...]) -> pa.Schema:
         [pa.field("row_number", pa.int32(), nullable=False)]
         + [pa.field(c, pa.string()) for c in columns]
     )
+
+
+def money_text(value: Decimal, currency: str | None) -> str:
+    """``value`` as a plain decimal string with at least the currency's ISO 4217 decimals:
+    padded, never rounded (extra decimals are kept); a zero is never ``-0``."""
+    places = minor_units(currency)
+    if -int(value.as_tuple().exponent) < places:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    if value.is_zero():
+        value = abs(value)
+    return format(value, "f")
+
+
+# ------------------------------------------------------------------- shared by every parser
+
+
+class Malformed(Exception):
+    """The file as a whole does not follow its format; :func:`rejecting` turns it into
+    ``FileRejected("malformed: <message>")``."""
+
+
+class RowError(ValueError):
+    """A single row cannot be parsed; the message is the quarantine reason."""
+
+
+@contextmanager
+def rejecting(path: str) -> Iterator[None]:
+    """Around a parse: :class:`Malformed` becomes ``FileRejected("malformed: ...")`` and
+    every FileRejected names ``path``."""
+    try:
+        yield
+    except Malformed as exc:
+        raise FileRejected(f"malformed: {exc}", path=path) from None
+    except FileRejected as exc:
+        if exc.path == path:
+            raise
+        raise FileRejected(exc.reason, path=path) from None
+
+
+def problems_reason(prefix: str, problems: Sequence[str], limit: int = 5) -> str:
+    """One line: ``prefix: first; second; ...; and N more`` (the first ``limit`` in full)."""
+    shown = "; ".join(problems[:limit])
+    more = len(problems) - limit
+    return f"{prefix}: {shown}" + (f"; and {more} more" if more > 0 else "")
+
+
+def decode_text(data: bytes, *, utf8_only: bool = False) -> tuple[str, list[str]]:
+    """The text of a file and warnings: the one decode policy of every text format.
+
+    UTF-8 (a leading BOM removed); else cp1252, else latin-1 (which reads any byte), each
+    with a warning naming the first byte UTF-8 could not read. ``utf8_only`` (formats
+    that must be UTF-8, such as JSON lines) rejects the file instead.
+    """
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        utf8 = exc
+    if utf8_only:
+        raise FileRejected(f"not UTF-8 ({utf8.reason} at byte {utf8.start}); it must be UTF-8")
+    try:
+        return data.decode("cp1252"), [f"not UTF-8 (byte {utf8.start}); read as cp1252"]
+    except UnicodeDecodeError as exc:
+        warning = f"not UTF-8 (byte {utf8.start}) nor cp1252 (byte {exc.start}); read as latin-1"
+        return data.decode("latin-1"), [warning]

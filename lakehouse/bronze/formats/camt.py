@@ -44,13 +44,17 @@ from typing import Any
 
 from lxml import etree
 
+from lakehouse.bronze.formats.bank import BankRows
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    money_text,
+    problems_reason,
 )
+from lakehouse.iso4217 import minor_units
 
 __all__ = ["parse"]
 
@@ -76,15 +80,6 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPACES_RE = re.compile(r"\s+")
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _DOCTYPE_REFUSED = "XML with a DOCTYPE is refused (camt never declares one; entities stay off)"
-
-# ISO 4217 minor units that differ from 2.
-# fmt: off
-_EXPONENTS: dict[str, int] = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
-}
-# fmt: on
 
 
 def parse(data: bytes, path: str) -> ParsedFile:
@@ -208,10 +203,6 @@ def _not_camt_reason(root: Element) -> str:
 # ------------------------------------------------------------------------------- values
 
 
-def _exponent(currency: str | None) -> int:
-    return _EXPONENTS.get(currency or "", 2)
-
-
 def _decimal(text: str | None) -> Decimal | None:
     if text is None or not _AMOUNT_RE.fullmatch(text):
         return None
@@ -223,17 +214,6 @@ def _decimal(text: str | None) -> Decimal | None:
 
 def _decimals(text: str) -> int:
     return len(text.partition(".")[2])
-
-
-def _format_amount(value: Decimal, currency: str | None) -> str:
-    """Plain string padded to the currency exponent; extra decimals are kept, never rounded."""
-    exponent = _exponent(currency)
-    places = -int(value.as_tuple().exponent)
-    if places < exponent:
-        value = value.quantize(Decimal(1).scaleb(-exponent))
-    if value.is_zero():
-        value = abs(value)  # no "-0.00" for a zero debit balance
-    return format(value, "f")
 
 
 def _signed(amount: Decimal, direction: str | None) -> Decimal:
@@ -264,13 +244,6 @@ def _distinct(values: Iterable[str | None]) -> list[str]:
 
 def _joined(values: Iterable[str | None], separator: str = "; ") -> str | None:
     return separator.join(_distinct(values)) or None
-
-
-def _summary(failures: list[str], limit: int = 10) -> str:
-    """The failures joined on one line, the first ``limit`` of them in full."""
-    shown = "; ".join(failures[:limit])
-    more = len(failures) - limit
-    return shown + (f"; and {more} more control failure(s)" if more > 0 else "")
 
 
 # ------------------------------------------------------------------------------ context
@@ -312,35 +285,21 @@ class _Statement:
     balances: list[_Balance] = field(default_factory=list)
 
 
-@dataclass
-class _Context:
+@dataclass(kw_only=True)
+class _Context(BankRows):
     fmt: str
     path: str
-    rows: list[ParsedRow] = field(default_factory=list)
-    quarantine: list[QuarantinedRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
-    currencies: list[str] = field(default_factory=list)
     excess_decimals: list[str] = field(default_factory=list)
     position: int = 0
     entries: int = 0
-    credits: Decimal = Decimal(0)
-    debits: Decimal = Decimal(0)
     statements: list[_Statement] = field(default_factory=list)
 
     def next_row(self) -> int:
         self.position += 1
         return self.position
 
-    def note(self, *, account: str | None = None, currency: str | None = None) -> None:
-        if account and account not in self.accounts:
-            self.accounts.append(account)
-        if currency and currency not in self.currencies:
-            self.currencies.append(currency)
-
     def check_precision(self, amount: _Amount, row_number: int) -> None:
-        if _decimals(amount.text) > _exponent(amount.currency):
+        if _decimals(amount.text) > minor_units(amount.currency):
             self.excess_decimals.append(
                 f"{amount.text} {amount.currency or '?'} (row {row_number})"
             )
@@ -348,7 +307,7 @@ class _Context:
     def result(self) -> ParsedFile:
         if self.failures:
             raise FileRejected(
-                f"{self.fmt} control totals do not tie: " + _summary(self.failures),
+                problems_reason(f"{self.fmt} control totals do not tie", self.failures, limit=10),
                 path=self.path,
             )
         if self.excess_decimals:
@@ -374,15 +333,15 @@ class _Context:
         ccy = self.currencies[0] if len(self.currencies) == 1 else None
         totals = {
             "statements": str(len(self.statements)),
-            "credits": _format_amount(self.credits, ccy),
-            "debits": _format_amount(self.debits, ccy),
+            "credits": money_text(self.credits, ccy),
+            "debits": money_text(self.debits, ccy),
         }
         if len(self.statements) == 1:
             opening, closing = _opening_closing(self.statements[0])
             if opening is not None:
-                totals["opening"] = _format_amount(_signed(opening.amount, opening.direction), ccy)
+                totals["opening"] = money_text(_signed(opening.amount, opening.direction), ccy)
             if closing is not None:
-                totals["closing"] = _format_amount(_signed(closing.amount, closing.direction), ccy)
+                totals["closing"] = money_text(_signed(closing.amount, closing.direction), ccy)
         return totals
 
 
@@ -462,7 +421,7 @@ def _read_balance(element: Element, statement: _Statement, ctx: _Context) -> Non
     values.update(
         currency=currency,
         booking_date=booking_date,
-        amount=_format_amount(amount.value, currency),
+        amount=money_text(amount.value, currency),
         credit_debit=direction,
         balance_type=code,
         raw=_raw(element),
@@ -493,7 +452,7 @@ def _read_entry(element: Element, statement: _Statement, ctx: _Context) -> None:
     values.update(_detail_values(element, details, direction, statement.account_id))
     values.update(
         currency=currency,
-        amount=_format_amount(amount.value, currency),
+        amount=money_text(amount.value, currency),
         credit_debit=direction,
         raw=_raw(element),
     )
@@ -680,10 +639,10 @@ def _check_balances(statement: _Statement, ctx: _Context) -> None:
         else ""
     )
     ctx.failures.append(
-        f"statement {statement.statement_id}: opening {opening.code} {_format_amount(start, ccy)}"
-        f" + credits {_format_amount(credits, ccy)} - debits {_format_amount(debits, ccy)}"
-        f" = {_format_amount(expected, ccy)} but closing CLBD is {_format_amount(stated, ccy)}"
-        f" (difference {_format_amount(stated - expected, ccy)}){mixed}"
+        f"statement {statement.statement_id}: opening {opening.code} {money_text(start, ccy)}"
+        f" + credits {money_text(credits, ccy)} - debits {money_text(debits, ccy)}"
+        f" = {money_text(expected, ccy)} but closing CLBD is {money_text(stated, ccy)}"
+        f" (difference {money_text(stated - expected, ccy)}){mixed}"
     )
 
 
@@ -720,8 +679,8 @@ def _check_group(
     ccy = statement.currency
     if stated is not None and stated != actual:
         ctx.failures.append(
-            f"{where}/Sum is {_format_amount(stated, ccy)} but the {len(amounts)} entries present"
-            f" sum to {_format_amount(actual, ccy)}"
+            f"{where}/Sum is {money_text(stated, ccy)} but the {len(amounts)} entries present"
+            f" sum to {money_text(actual, ccy)}"
         )
 
 
@@ -737,8 +696,8 @@ def _check_net(statement: _Statement, ctx: _Context, summary: Element, net: Deci
     if stated != net:
         ctx.failures.append(
             f"statement {statement.statement_id}: TxsSummry/TtlNtries net amount is"
-            f" {_format_amount(stated, statement.currency)} but the entries present net to"
-            f" {_format_amount(net, statement.currency)}"
+            f" {money_text(stated, statement.currency)} but the entries present net to"
+            f" {money_text(net, statement.currency)}"
         )
 
 
@@ -781,6 +740,6 @@ def _check_batch_total(ctx: _Context, where: str, total: Decimal, details: list[
         actual = sum((amount for amount in amounts if amount is not None), Decimal(0))
     if actual != total:
         ctx.failures.append(
-            f"{where} TtlAmt is {_format_amount(total, None)} but its {len(details)} TxDtls sum to"
-            f" {_format_amount(actual, None)}"
+            f"{where} TtlAmt is {money_text(total, None)} but its {len(details)} TxDtls sum to"
+            f" {money_text(actual, None)}"
         )

@@ -2,9 +2,9 @@
 
 Guarantees of :func:`detect_format`:
 
-* Pure apart from reading ``conf/partners.toml`` once (partner layouts name the CSV
+* Pure apart from reading the partner layouts file once (partner layouts name the CSV
   headers that identify them); looks only at the first 64 KiB.
-* Returns a name of :data:`lakehouse.bronze.formats.PARSER_MODULES` or raises
+* Returns a format name of :func:`lakehouse.feed_formats.feed_formats` or raises
   :class:`FileRejected` ``"unrecognised format: <what was seen>; expected one of: ..."``.
 * Checks, in order: camt XML (the ``Document`` namespace ``camt.053`` / ``camt.054``,
   else the ``BkToCstmrStmt`` / ``BkToCstmrDbtCdtNtfctn`` element: the content decides,
@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
 
-from lakehouse.bronze.formats import PARSER_MODULES
 from lakehouse.bronze.formats.base import LEDGER_COLUMNS, FileRejected
-from lakehouse.bronze.formats.partner_csv import default_layouts, normalise_header
+from lakehouse.bronze.formats.csv_text import normalise_header
+from lakehouse.bronze.formats.partner_layout import layouts_at
+from lakehouse.feed_formats import DEFAULT_LAYOUTS_PATH, feed_formats
 
 __all__ = ["detect_format"]
 
@@ -35,17 +38,28 @@ _MT940_STATEMENT_TAG = re.compile(r"^:(?:25|28C?|60[FM]|61|62[FM]):", re.MULTILI
 _MT940_REFERENCE = re.compile(r"^:20:", re.MULTILINE)
 
 
-def detect_format(data: bytes, path: str) -> str:
-    """The format name of ``data``; FileRejected when no known format matches."""
+def detect_format(data: bytes, path: str, layouts: Path = DEFAULT_LAYOUTS_PATH) -> str:
+    """The format name of ``data``; FileRejected when no known format matches.
+
+    ``layouts`` is the partner layouts file whose ``detect`` header sets are tried.
+    """
     text = _head_text(data)
     lines = [line.rstrip("\r") for line in text.splitlines() if line.strip()]
     if not lines:
-        raise _unrecognised("empty file", path)
-    for sniff in (_camt, _bai2, _nacha, _mt940, _json_lines, _csv):
+        raise _unrecognised("empty file", path, layouts)
+    sniffers: tuple[Callable[[str, Sequence[str]], str | None], ...] = (
+        _camt,
+        _bai2,
+        _nacha,
+        _mt940,
+        _json_lines,
+        partial(_csv, layouts=layouts),
+    )
+    for sniff in sniffers:
         found = sniff(text, lines)
         if found:
             return found
-    raise _unrecognised(_describe(lines), path)
+    raise _unrecognised(_describe(lines), path, layouts)
 
 
 def _head_text(data: bytes) -> str:
@@ -53,8 +67,8 @@ def _head_text(data: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _unrecognised(seen: str, path: str) -> FileRejected:
-    expected = ", ".join(sorted(PARSER_MODULES))
+def _unrecognised(seen: str, path: str, layouts: Path) -> FileRejected:
+    expected = ", ".join(sorted(feed_formats(layouts)))
     return FileRejected(f"unrecognised format: {seen}; expected one of: {expected}", path=path)
 
 
@@ -111,9 +125,8 @@ def _mt940(text: str, lines: Sequence[str]) -> str | None:
     return None
 
 
-def _csv(text: str, lines: Sequence[str]) -> str | None:
-    layouts = [layout for name, layout in default_layouts().items() if name in PARSER_MODULES]
-    for layout in layouts:
+def _csv(text: str, lines: Sequence[str], layouts: Path) -> str | None:
+    for layout in layouts_at(layouts).values():
         if layout.matches_header(_header(lines[0], layout.delimiter)):
             return layout.name
     return "ledger" if _is_ledger_header(_header(lines[0], ",")) else None

@@ -8,7 +8,8 @@ Guarantees of :func:`parse`:
   extra columns are ignored with a warning.
 * Every non-empty data row becomes exactly one ParsedRow or QuarantinedRow
   (``row_number`` = 1-based data row index; header and empty lines not counted).
-* A row is quarantined, with the reason, when it is short or has extra values, when
+* A row is quarantined, with the reason, when it is short or has extra values, when a
+  cell is longer than ``MAX_FIELD_CHARS`` (131072 characters), when
   ``entry_id``, ``event_type``, ``amount``, ``currency``, ``effective_date`` or
   ``created_at`` is blank, when ``amount`` is not a plain decimal (``-12.50``; no
   thousands separators, ``.`` only), ``effective_date`` is not an ISO date
@@ -44,12 +45,14 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    RowError,
+    rejecting,
     rows_schema,
 )
-from lakehouse.bronze.formats.partner_csv import (
+from lakehouse.bronze.formats.csv_text import (
     MAX_AMOUNT_DIGITS,
+    MAX_FIELD_CHARS,
     MONEY_CONTEXT,
-    RowError,
     fit_record,
     format_decimal,
     is_iso_timestamp,
@@ -76,10 +79,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse one ledger export (see the module docstring for guarantees)."""
-    try:
+    with rejecting(path):
         return _parse(data)
-    except FileRejected as exc:
-        raise FileRejected(exc.reason, path=path) from None
 
 
 def _parse(data: bytes) -> ParsedFile:
@@ -255,7 +256,10 @@ def _line_count(data: bytes) -> int:
 
 
 def _clean(column: pa.Array) -> bool:
-    """No cell has white space around it (the row parser would trim it)."""
+    """No cell has white space around it (the row parser would trim it) and none is
+    longer than a field may be (the row parser quarantines its row)."""
+    if (pc.max(pc.utf8_length(column)).as_py() or 0) > MAX_FIELD_CHARS:
+        return False
     return not pc.any(pc.match_substring_regex(column, _PADDED)).as_py()
 
 

@@ -33,8 +33,11 @@ from lakehouse.bronze.formats.base import (
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    RowError,
+    decode_text,
+    rejecting,
 )
-from lakehouse.bronze.formats.partner_csv import RowError, is_iso_timestamp
+from lakehouse.bronze.formats.csv_text import is_iso_timestamp
 
 __all__ = ["ACTIONS", "QUEUE_ACTIONS", "STATUSES", "parse"]
 
@@ -54,14 +57,12 @@ _ID_LISTS = ("left_ids", "right_ids")
 
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse one JSON-lines decisions file (see the module docstring for guarantees)."""
-    try:
+    with rejecting(path):
         return _parse(data)
-    except FileRejected as exc:
-        raise FileRejected(exc.reason, path=path) from None
 
 
 def _parse(data: bytes) -> ParsedFile:
-    lines = list(_non_empty_lines(_decode(data)))
+    lines = list(_non_empty_lines(decode_text(data, utf8_only=True)[0]))
     if not lines:
         raise FileRejected("empty file: no JSON lines")
     _check_first_line(lines[0])
@@ -77,15 +78,6 @@ def _parse(data: bytes) -> ParsedFile:
     parsed.totals = _action_counts(parsed.rows)
     parsed.warnings = _warnings(parsed.rows, extra_keys)
     return parsed
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            f"not UTF-8 ({exc.reason} at byte {exc.start}); JSON lines must be UTF-8"
-        ) from None
 
 
 def _non_empty_lines(text: str) -> Iterator[str]:

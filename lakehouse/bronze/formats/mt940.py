@@ -41,12 +41,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from lakehouse.bronze.formats.bank import BankRows
 from lakehouse.bronze.formats.base import (
     BANK_COLUMNS,
     FileRejected,
     ParsedFile,
     ParsedRow,
     QuarantinedRow,
+    decode_text,
+    money_text,
+    problems_reason,
 )
 
 __all__ = ["parse"]
@@ -89,49 +93,23 @@ _BALANCE_TYPES: dict[str, str] = {
 }
 _STATEMENT_TAGS = frozenset({"21", "25", "28", "28C", "61", "86", *_BALANCE_TYPES})
 
-# ISO 4217 minor units that differ from 2.
-# fmt: off
-_EXPONENTS: dict[str, int] = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
-}
-# fmt: on
-
 
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse one MT940 file; see the module docstring for the contract."""
-    text, encoding_warning = _decode(data)
+    text, decode_warnings = decode_text(data)
     statements = _assemble(_tokenize(text), path)
-    result = _Result(warnings=[encoding_warning] if encoding_warning else [])
+    result = _Result(warnings=decode_warnings)
     result.warnings.extend(_duplicate_ids(statements))
     for statement in statements:
         _emit_statement(statement, result)
     if result.failures:
-        raise FileRejected("mt940 statements do not tie: " + _summary(result.failures), path=path)
+        reason = problems_reason("mt940 statements do not tie", result.failures, limit=10)
+        raise FileRejected(reason, path=path)
     result.rows.sort(key=lambda row: row.row_number)
     return result.parsed_file(statements)
 
 
-def _summary(failures: list[str], limit: int = 10) -> str:
-    """The failures joined on one line, the first ``limit`` of them in full."""
-    shown = "; ".join(failures[:limit])
-    more = len(failures) - limit
-    return shown + (f"; and {more} more statement problem(s)" if more > 0 else "")
-
-
 # ------------------------------------------------------------------------ text and lines
-
-
-def _decode(data: bytes) -> tuple[str, str | None]:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        note = None if encoding == "utf-8" else f"not UTF-8; decoded as {encoding}"
-        return text.removeprefix("\ufeff"), note
-    return data.decode("latin-1"), "not UTF-8 nor cp1252; decoded as latin-1"
 
 
 def _coded(text: str) -> str:
@@ -516,35 +494,19 @@ def _read_free_text(prose: list[str]) -> _Details:
 # ---------------------------------------------------------------------------------- rows
 
 
-@dataclass
-class _Result:
-    rows: list[ParsedRow] = field(default_factory=list)
-    quarantine: list[QuarantinedRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
-    currencies: list[str] = field(default_factory=list)
-    credits: Decimal = Decimal(0)
-    debits: Decimal = Decimal(0)
-
-    def note(self, account: str | None, currency: str | None) -> None:
-        if account and account not in self.accounts:
-            self.accounts.append(account)
-        if currency and currency not in self.currencies:
-            self.currencies.append(currency)
-
+class _Result(BankRows):
     def parsed_file(self, statements: list[_Statement]) -> ParsedFile:
         ccy = self.currencies[0] if len(self.currencies) == 1 else None
         totals = {
             "statements": str(len(statements)),
-            "credits": _format_amount(self.credits, ccy),
-            "debits": _format_amount(self.debits, ccy),
+            "credits": money_text(self.credits, ccy),
+            "debits": money_text(self.debits, ccy),
         }
         if len(statements) == 1:
             opening, closing = _opening(statements[0]), _closing(statements[0])
             if opening and closing:
-                totals["opening"] = _format_amount(opening.signed, ccy)
-                totals["closing"] = _format_amount(closing.signed, ccy)
+                totals["opening"] = money_text(opening.signed, ccy)
+                totals["closing"] = money_text(closing.signed, ccy)
         return ParsedFile(
             format=FORMAT,
             columns=BANK_COLUMNS,
@@ -558,16 +520,6 @@ class _Result:
         )
 
 
-def _format_amount(value: Decimal, currency: str | None) -> str:
-    """Plain string padded to the currency exponent; extra decimals are kept, never rounded."""
-    exponent = _EXPONENTS.get(currency or "", 2)
-    if -int(value.as_tuple().exponent) < exponent:
-        value = value.quantize(Decimal(1).scaleb(-exponent))
-    if value.is_zero():
-        value = abs(value)  # no "-0.00" for a zero debit balance
-    return format(value, "f")
-
-
 def _opening(statement: _Statement) -> _Balance | None:
     return statement.balance("60F", "60M")
 
@@ -578,7 +530,7 @@ def _closing(statement: _Statement) -> _Balance | None:
 
 def _emit_statement(statement: _Statement, result: _Result) -> None:
     currency = statement.currency
-    result.note(statement.account, currency)
+    result.note(account=statement.account, currency=currency)
     result.warnings.extend(f"statement {statement.statement_id}: {w}" for w in statement.warnings)
     for balance in statement.balances:
         result.rows.append(_balance_row(statement, balance))
@@ -608,7 +560,7 @@ def _balance_row(statement: _Statement, balance: _Balance) -> ParsedRow:
     values.update(
         currency=balance.currency,
         booking_date=balance.booking_date,
-        amount=_format_amount(balance.amount, balance.currency),
+        amount=money_text(balance.amount, balance.currency),
         credit_debit=balance.direction,
         balance_type=_BALANCE_TYPES[balance.source.tag],
         raw="\n".join(balance.source.raw),
@@ -627,7 +579,7 @@ def _txn_row(statement: _Statement, txn: _Txn, currency: str | None) -> ParsedRo
         currency=currency,
         booking_date=txn.booking_date,
         value_date=txn.value_date,
-        amount=_format_amount(txn.amount, currency),
+        amount=money_text(txn.amount, currency),
         credit_debit=txn.direction,
         reversal="true" if txn.reversal else "false",
         type_code=txn.type_code or None,
@@ -686,8 +638,8 @@ def _tie(statement: _Statement, where: str, opening: _Balance, closing: _Balance
         else ""
     )
     return [
-        f"{where}: opening :{opening.source.tag}: {_format_amount(opening.signed, ccy)}"
-        f" + entries {_format_amount(net, ccy)} = {_format_amount(expected, ccy)}"
-        f" but closing :{closing.source.tag}: is {_format_amount(closing.signed, ccy)}"
-        f" (difference {_format_amount(closing.signed - expected, ccy)}){unread}"
+        f"{where}: opening :{opening.source.tag}: {money_text(opening.signed, ccy)}"
+        f" + entries {money_text(net, ccy)} = {money_text(expected, ccy)}"
+        f" but closing :{closing.source.tag}: is {money_text(closing.signed, ccy)}"
+        f" (difference {money_text(closing.signed - expected, ccy)}){unread}"
     ]

@@ -47,10 +47,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
-from lakehouse.bronze.formats.base import BANK_COLUMNS, FileRejected, ParsedFile, ParsedRow
+from lakehouse.bronze.formats.bank import bank_row, from_minor_units, yymmdd_date
+from lakehouse.bronze.formats.base import (
+    BANK_COLUMNS,
+    FileRejected,
+    Malformed,
+    ParsedFile,
+    ParsedRow,
+    decode_text,
+    problems_reason,
+    rejecting,
+)
 
 __all__ = ["FORMAT", "parse"]
 
@@ -61,8 +70,6 @@ _BLOCKING_FACTOR = 10
 _HASH_MODULUS = 10**10
 _RECORD_TYPES = frozenset("156789")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_YYMMDD = re.compile(r"[0-9]{6}")
-_MAX_REPORTED_ERRORS = 5
 _CURRENCY = "USD"
 # DDA (2x), savings (3x), general ledger (4x), loan (5x); x1/x6 are returns/NOCs of x2-x4/x7-x9
 _CREDIT_CODES = frozenset(
@@ -72,10 +79,6 @@ _CREDIT_CODES = frozenset(
 _DEBIT_CODES = frozenset(
     {"26", "27", "28", "29", "36", "37", "38", "39"} | {"46", "47", "48", "49", "55", "56"}
 )
-
-
-class _Malformed(Exception):
-    """Internal: the file cannot be accepted; ``parse`` turns it into FileRejected."""
 
 
 @dataclass(frozen=True)
@@ -101,19 +104,11 @@ class _Line:
     def number(self, start: int, end: int, what: str) -> int:
         value = self.field(start, end).strip()
         if not (value.isascii() and value.isdigit()):
-            raise _Malformed(f"line {self.row}: {what} {value!r} is not a number")
+            raise Malformed(f"line {self.row}: {what} {value!r} is not a number")
         return int(value)
 
 
 # --------------------------------------------------------------------------- lines
-
-
-def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return text.removeprefix("\ufeff")
 
 
 def _chunks(line: str, row: int) -> list[str]:
@@ -124,7 +119,7 @@ def _chunks(line: str, row: int) -> list[str]:
     unbroken = len(line) % _RECORD_LENGTH == 0 or len(stripped) % _RECORD_LENGTH == 0
     parts = [stripped[i : i + _RECORD_LENGTH] for i in range(0, len(stripped), _RECORD_LENGTH)]
     if not unbroken or any(part[0] not in _RECORD_TYPES for part in parts):
-        raise _Malformed(
+        raise Malformed(
             f"line {row} is {len(stripped)} characters long; NACHA records are {_RECORD_LENGTH}"
         )
     return parts
@@ -143,18 +138,8 @@ def _lines(text: str) -> list[_Line]:
     return records
 
 
-def _date(value: str) -> str | None:
-    """ISO date of a YYMMDD field, or None when it is not a real date."""
-    if not _YYMMDD.fullmatch(value):
-        return None
-    try:
-        return datetime.strptime(value, "%y%m%d").date().isoformat()
-    except ValueError:
-        return None
-
-
 def _dollars(cents: int) -> Decimal:
-    return Decimal(f"{cents}e-2")
+    return from_minor_units(cents, 2)
 
 
 def _direction(line: _Line) -> str:
@@ -163,16 +148,10 @@ def _direction(line: _Line) -> str:
         return "CRDT"
     if code in _DEBIT_CODES:
         return "DBIT"
-    raise _Malformed(
+    raise Malformed(
         f"line {line.row}: transaction code {code!r} is not an ACH entry code "
         "(21-24, 26-29, 31-34, 36-39, 41-44, 46-49, 51-56)"
     )
-
-
-def _row(**values: str | None) -> dict[str, str | None]:
-    row: dict[str, str | None] = dict.fromkeys(BANK_COLUMNS)
-    row.update(values)
-    return row
 
 
 def _join(*parts: str | None) -> str | None:
@@ -234,9 +213,9 @@ class _Parser:
                 if header is None
                 else (f"a type {header.kind!r} record at line {header.row}")
             )
-            raise _Malformed(f"no file header (1) record: found {found}")
+            raise Malformed(f"no file header (1) record: found {found}")
         self._pos += 1
-        self.creation_date = _date(header.field(24, 29))
+        self.creation_date = yymmdd_date(header.field(24, 29))
         batches: list[_Batch] = []
         while (nxt := self._peek()) is not None and nxt.kind == "5":
             batches.append(self._batch(len(batches) + 1))
@@ -249,10 +228,10 @@ class _Parser:
     def _file_control(self) -> _Line:
         line = self._peek()
         if line is None:
-            raise _Malformed("no file control (9) record (truncated file?)")
+            raise Malformed("no file control (9) record (truncated file?)")
         if line.kind != "9" or line.is_padding:
             where = "padding" if line.is_padding else f"a type {line.kind!r} record"
-            raise _Malformed(
+            raise Malformed(
                 f"no file control (9) record: found {where} at line {line.row} "
                 "where a batch header (5) or the file control was expected"
             )
@@ -262,7 +241,7 @@ class _Parser:
     def _check_padding(self) -> None:
         for line in self._lines[self._pos :]:
             if not line.is_padding:
-                raise _Malformed(
+                raise Malformed(
                     f"line {line.row}: a type {line.kind!r} record after the file "
                     "control (9); only 9-filled padding may follow it"
                 )
@@ -297,14 +276,14 @@ class _Parser:
         batch = self._batch_header(header, index)
         while (nxt := self._peek()) is not None and nxt.kind in "67":
             if nxt.kind == "7":
-                raise _Malformed(
+                raise Malformed(
                     f"line {nxt.row}: addenda (7) record that does not follow an entry detail (6)"
                 )
             self._entry(batch)
         control = self._peek()
         if control is None or control.kind != "8":
             found = "the end of the file" if control is None else f"line {control.row}"
-            raise _Malformed(
+            raise Malformed(
                 f"batch {batch.number} (line {header.row}) has no batch control "
                 f"(8) record: found {found}"
             )
@@ -315,7 +294,7 @@ class _Parser:
     def _batch_header(self, header: _Line, index: int) -> _Batch:
         description = header.field(54, 63).strip()
         effective = header.field(70, 75)
-        booking_date = _date(effective)
+        booking_date = yymmdd_date(effective)
         if booking_date is None:
             booking_date = self.creation_date
             fallback = f"the file creation date {booking_date}" if booking_date else "empty"
@@ -362,7 +341,7 @@ class _Parser:
         reason = _reason(entry)
         is_return = reason is not None and reason.startswith("R")
         info = [a.field(4, 83) for a in entry.addenda_of("05", "17")]
-        return _row(
+        return bank_row(
             record_type="TXN",
             statement_id=batch.number,
             account_id=batch.company_id or None,
@@ -446,21 +425,15 @@ def _reason(entry: _Entry) -> str | None:
     return None
 
 
-def _errors_reason(errors: list[str]) -> str:
-    shown = errors[:_MAX_REPORTED_ERRORS]
-    more = len(errors) - len(shown)
-    return "control totals do not tie: " + "; ".join(shown) + (f"; and {more} more" if more else "")
-
-
 def parse(data: bytes, path: str) -> ParsedFile:
     """Parse a NACHA file; raises FileRejected when it is malformed or does not tie."""
-    try:
-        parser = _Parser(_lines(_decode(data)))
+    with rejecting(path):
+        text, decode_warnings = decode_text(data)
+        parser = _Parser(_lines(text))
         parser.run()
-    except _Malformed as exc:
-        raise FileRejected(f"malformed: {exc}", path=path) from None
-    if parser.errors:
-        raise FileRejected(_errors_reason(parser.errors), path=path)
+        if parser.errors:
+            reason = problems_reason("control totals do not tie", parser.errors)
+            raise FileRejected(reason)
     return ParsedFile(
         format=FORMAT,
         columns=BANK_COLUMNS,
@@ -469,5 +442,5 @@ def parse(data: bytes, path: str) -> ParsedFile:
         accounts=parser.accounts,
         currencies=[_CURRENCY] if parser.batches else [],
         totals=parser.totals,
-        warnings=parser.warnings,
+        warnings=[*decode_warnings, *parser.warnings],
     )

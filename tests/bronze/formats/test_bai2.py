@@ -11,9 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lakehouse.bronze.formats.bai2 import parse
+from lakehouse.bronze.formats.bai2 import parse as parse_unchecked
 from lakehouse.bronze.formats.base import BANK_COLUMNS, ParsedFile
 from lakehouse.errors import FileRejected
+from tests.bronze.formats.invariants import assert_invariants, checked
+
+parse = checked(parse_unchecked)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples" / "bai2"
@@ -26,14 +29,6 @@ DIRTY_SAMPLE = "moov_sample4-continuations-newline-delimited.txt"
 
 def _text(*records: str, sep: str = "\n") -> bytes:
     return sep.join(records).encode()
-
-
-def _outcome(data: bytes) -> ParsedFile | FileRejected:
-    """The parse result, or the FileRejected it raised; any other exception fails the test."""
-    try:
-        return parse(data, "test.bai2")
-    except FileRejected as exc:
-        return exc
 
 
 def _rejected(data: bytes) -> str:
@@ -184,10 +179,11 @@ def test_slash_in_text_sample_keeps_the_slashes() -> None:
 
 
 @needs_samples
-def test_sample1_rows_and_line_numbers() -> None:
+def test_sample1_rows_and_row_numbers() -> None:
     parsed = parse((SAMPLES / "moov_sample1.txt").read_bytes(), "sample1")
     txns = [r for r in parsed.rows if r.values["record_type"] == "TXN"]
-    assert [r.row_number for r in txns] == [*range(5, 16), *range(19, 25)]
+    # four summaries, eleven details, four summaries, six details
+    assert [r.row_number for r in txns] == [*range(5, 16), *range(20, 26)]
     assert sum(1 for r in txns if r.values["credit_debit"] == "CRDT") == 5
     assert txns[0].values["description"] == "RETURNED CHEQUE"
     assert txns[0].values["value_date"] == "2006-03-16"
@@ -221,7 +217,8 @@ def test_minimal_file() -> None:
         "description": "HELLO WORLD",
         "raw": "16,195,500,0,BANKREF,CUSTREF,HELLO WORLD/",
     }
-    assert [r.row_number for r in parsed.rows] == [3, 3, 4]
+    # two summaries share line 3: rows are numbered, not lines, so the numbers stay unique
+    assert [r.row_number for r in parsed.rows] == [1, 2, 3]
     assert _balances(parsed) == {"OPBD": "10.00", "CLBD": "20.00"}
 
 
@@ -235,7 +232,34 @@ def test_several_records_on_one_physical_line() -> None:
     (txn,) = _txns(parsed)
     assert txn["description"] == "TEXT MORE"
     assert txn["raw"] == "16,195,500,0,REF,,TEXT/\n88,MORE/"
-    assert {r.row_number for r in parsed.rows} == {1}
+    assert [r.row_number for r in parsed.rows] == [1, 2, 3]  # all on line 1
+
+
+def test_16_text_wrapped_onto_the_next_line_without_88() -> None:
+    data = _one_account(
+        "16,142,2500,Z,,,ACH SETTLEMENT      BATCH 7",
+        "0042 TRAILING PART        /",
+        "16,451,600,Z,,,CARD FEES",
+        "88,SEPTEMBER",
+        "AND OCTOBER/",
+        account_total=6100,
+        records=5,  # 03, two 16s, one 88 and the 49: the wrapped lines are not records
+    )
+    parsed = parse(data, "wrapped.bai")
+    assert parsed.warnings == []
+    first, second = _txns(parsed)
+    assert first["description"] == "ACH SETTLEMENT      BATCH 7 0042 TRAILING PART"
+    assert (
+        first["raw"] == "16,142,2500,Z,,,ACH SETTLEMENT      BATCH 7\n0042 TRAILING PART        /"
+    )
+    assert second["description"] == "CARD FEES SEPTEMBER AND OCTOBER"
+
+
+def test_line_without_a_code_after_a_terminated_record_is_malformed() -> None:
+    data = _one_account("16,142,2500,Z,,,DONE/", "NOT A RECORD/", account_total=5500, records=3)
+    assert (
+        _rejected(data) == "malformed: line 5: expected a BAI2 record code, found 'NOT A RECORD/'"
+    )
 
 
 @pytest.mark.parametrize("sep", ["\n", "\r\n", "\r"])
@@ -254,7 +278,7 @@ def test_line_endings(sep: str) -> None:
     (txn,) = _txns(parsed)
     assert txn["description"] == "TEXT MORE"
     assert txn["credit_debit"] == "DBIT"
-    assert parsed.rows[-1].row_number == 4
+    assert parsed.rows[-1].row_number == 3  # after the two summaries
 
 
 def test_16_without_terminator_keeps_commas_in_the_text() -> None:
@@ -451,6 +475,8 @@ def test_funds_types_in_summaries_are_not_added_to_the_control_total() -> None:
         ("", "JPY", "JPY", "1234"),
         ("JPY", "", "JPY", "1234"),
         ("", "KWD", "KWD", "1.234"),
+        ("", "CLF", "CLF", "0.1234"),
+        ("UYW", "", "UYW", "0.1234"),
         ("", "usd", "USD", "12.34"),
     ],
 )
@@ -493,7 +519,8 @@ def test_unbookable_details_are_quarantined_but_counted() -> None:
     parsed = parse(data, "x")
     assert parsed.entries == 4
     assert len(_txns(parsed)) == 1
-    assert [q.row_number for q in parsed.quarantine] == [4, 5, 6]
+    assert [q.row_number for q in parsed.quarantine] == [3, 4, 5]
+    assert [q.reason[:7] for q in parsed.quarantine] == ["line 4:", "line 5:", "line 6:"]
     assert "890 is not a credit (100-399) or debit (400-699)" in parsed.quarantine[0].reason
     assert "negative" in parsed.quarantine[1].reason
     assert "no amount" in parsed.quarantine[2].reason
@@ -647,7 +674,7 @@ SAMPLE_BYTES = _sample_bytes()
 @given(st.binary(max_size=2000))
 @settings(max_examples=300, deadline=None)
 def test_random_bytes_parse_or_reject(data: bytes) -> None:
-    assert isinstance(_outcome(data), ParsedFile | FileRejected)
+    assert_invariants(parse, data)
 
 
 BAI2_ALPHABET = "0123456789,/+-\n\r 01SVDZ"
@@ -657,7 +684,7 @@ BAI2_ALPHABET = "0123456789,/+-\n\r 01SVDZ"
 @settings(max_examples=300, deadline=None)
 def test_random_bai2_like_text_parse_or_reject(text: str) -> None:
     for prefix in ("", "01,S,R,230101,1200,1,80,1,2/\n02,R,S,1,230102,,,2/\n03,1,"):
-        assert isinstance(_outcome((prefix + text).encode()), ParsedFile | FileRejected)
+        assert_invariants(parse, (prefix + text).encode())
 
 
 @needs_samples
@@ -666,7 +693,7 @@ def test_random_bai2_like_text_parse_or_reject(text: str) -> None:
 def test_truncated_samples_parse_or_reject(data: st.DataObject) -> None:
     sample = data.draw(st.sampled_from(SAMPLE_BYTES))
     cut = data.draw(st.integers(min_value=0, max_value=len(sample)))
-    assert isinstance(_outcome(sample[:cut]), ParsedFile | FileRejected)
+    assert_invariants(parse, sample[:cut])
 
 
 @needs_samples
@@ -677,7 +704,7 @@ def test_mutated_samples_parse_or_reject(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(min_value=1, max_value=5))):
         pos = data.draw(st.integers(min_value=0, max_value=len(sample) - 1))
         sample[pos] = ord(data.draw(st.sampled_from(BAI2_ALPHABET + "X\x00")))
-    assert isinstance(_outcome(bytes(sample)), ParsedFile | FileRejected)
+    assert_invariants(parse, bytes(sample))
 
 
 # Generated well-formed files: the parser must accept them and report what was written.

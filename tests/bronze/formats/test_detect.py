@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lakehouse.bronze.formats import PARSER_MODULES
 from lakehouse.bronze.formats.base import LEDGER_COLUMNS, FileRejected
 from lakehouse.bronze.formats.detect import detect_format
+from lakehouse.feed_formats import feed_formats
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
@@ -94,7 +94,7 @@ def test_unrecognised_content_is_rejected_with_the_known_formats(data: bytes) ->
         detect_format(data, "landing/x.bin")
     reason = info.value.reason
     assert reason.startswith("unrecognised format: ")
-    assert f"expected one of: {', '.join(sorted(PARSER_MODULES))}" in reason
+    assert f"expected one of: {', '.join(sorted(feed_formats()))}" in reason
     assert info.value.path == "landing/x.bin"
 
 
@@ -130,7 +130,7 @@ def test_every_real_sample_is_detected_by_its_content(path: Path) -> None:
 @given(data=st.binary(max_size=1000))
 def test_random_bytes_give_a_known_format_or_rejection(data: bytes) -> None:
     try:
-        assert detect_format(data, "random") in PARSER_MODULES
+        assert detect_format(data, "random") in feed_formats()
     except FileRejected as exc:
         assert exc.reason.startswith("unrecognised format: ")
 
@@ -139,6 +139,6 @@ def test_random_bytes_give_a_known_format_or_rejection(data: bytes) -> None:
 @given(text=st.text(alphabet=st.sampled_from(list('0156:{}<>,;"\n 9ABC')), max_size=500))
 def test_format_like_text_gives_a_known_format_or_rejection(text: str) -> None:
     try:
-        assert detect_format(text.encode(), "random") in PARSER_MODULES
+        assert detect_format(text.encode(), "random") in feed_formats()
     except FileRejected as exc:
         assert exc.reason.startswith("unrecognised format: ")

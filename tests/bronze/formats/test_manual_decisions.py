@@ -10,8 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lakehouse.bronze.formats import get_parser
-from lakehouse.bronze.formats.base import MANUAL_DECISION_COLUMNS, FileRejected, ParsedFile
-from lakehouse.bronze.formats.manual_decisions import parse
+from lakehouse.bronze.formats.base import MANUAL_DECISION_COLUMNS, FileRejected
+from lakehouse.bronze.formats.manual_decisions import parse as parse_unchecked
+from tests.bronze.formats.invariants import assert_invariants, checked
+
+parse = checked(parse_unchecked)
 
 MATCH: dict[str, Any] = {
     "decision_id": "d-0001",
@@ -72,6 +75,10 @@ def test_decisions_are_parsed() -> None:
         ({"decision_id": 7}, "decision_id must be a string or null"),
         ({"decided_at": "06/03/2024"}, "decided_at '06/03/2024' is not an ISO-8601 timestamp"),
         ({"reason": ["x"]}, "reason must be a string or null"),
+        ({"action": "adjust", "amount": 1.5}, "amount 1.5 must be a decimal string"),
+        ({"action": "adjust", "amount": "1.005"}, "not a decimal with at most 2 places"),
+        ({"action": "status", "status": "RESOLVED"}, 'status "RESOLVED" is not one of OPEN'),
+        ({"action": "assign", "owner": 7}, "owner must be a string or null"),
     ],
 )
 def test_bad_line_is_quarantined(change: dict[str, Any], reason: str) -> None:
@@ -80,6 +87,19 @@ def test_bad_line_is_quarantined(change: dict[str, Any], reason: str) -> None:
     [quarantined] = parsed.quarantine
     assert quarantined.row_number == 2
     assert reason in quarantined.reason
+
+
+def test_queue_keys_are_optional_and_kept_when_given() -> None:
+    assign = {**WRITE_OFF, "decision_id": "d-9", "action": "assign", "owner": "bob"}
+    adjust = {**WRITE_OFF, "decision_id": "d-10", "action": "adjust", "amount": "-1.50"}
+    parsed = parse(lines(MATCH, assign, adjust), "d.jsonl")
+    assert parsed.quarantine == []
+    values = [row.values for row in parsed.rows]
+    assert [(v["owner"], v["status"], v["amount"]) for v in values] == [
+        (None, None, None),
+        ("bob", None, None),
+        (None, None, "-1.50"),
+    ]
 
 
 def test_missing_keys_are_named() -> None:
@@ -147,17 +167,13 @@ def test_not_a_decisions_file_is_rejected(data: bytes, reason: str) -> None:
 
 
 def test_registry_returns_this_parser() -> None:
-    assert get_parser("manual_decisions") is parse
+    assert get_parser("manual_decisions") is parse_unchecked
 
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.binary(max_size=2000))
 def test_random_bytes_parse_or_reject(data: bytes) -> None:
-    try:
-        parsed = parse(data, "random.jsonl")
-    except FileRejected:
-        return
-    assert isinstance(parsed, ParsedFile)
+    assert_invariants(parse, data)
 
 
 JSON_VALUES = st.recursive(

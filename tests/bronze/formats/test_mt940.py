@@ -11,8 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lakehouse.bronze.formats.base import BANK_COLUMNS, ParsedFile
-from lakehouse.bronze.formats.mt940 import parse
+from lakehouse.bronze.formats.mt940 import parse as parse_unchecked
 from lakehouse.errors import FileRejected
+from tests.bronze.formats.invariants import assert_invariants, checked
+
+parse = checked(parse_unchecked)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples" / "mt940"
@@ -20,14 +23,6 @@ needs_samples = pytest.mark.skipif(
     not SAMPLES.is_dir(),
     reason=f"real MT940 samples not found at {SAMPLES} (the shared samples folder is missing)",
 )
-
-
-def _outcome(data: bytes) -> ParsedFile | FileRejected:
-    """The parse result, or the FileRejected it raised; any other exception fails the test."""
-    try:
-        return parse(data, "test.sta")
-    except FileRejected as exc:
-        return exc
 
 
 def _rejected(data: bytes) -> str:
@@ -494,9 +489,9 @@ def test_non_utf8_text_is_decoded_with_a_warning() -> None:
     lines = _statement(":61:2403010301C0,NTRFNONREF", ":86:Überweisung café")
     cp1252 = parse("\n".join(lines).encode("cp1252"), "t.sta")
     assert _txns(cp1252)[0]["description"] == "Überweisung café"
-    assert "decoded as cp1252" in cp1252.warnings[0]
+    assert "read as cp1252" in cp1252.warnings[0]
     latin1 = parse("\n".join(lines).encode("latin-1") + b"\n\x81", "t.sta")
-    assert "decoded as latin-1" in latin1.warnings[0]
+    assert "read as latin-1" in latin1.warnings[0]
     utf8 = parse("\n".join([*lines[:-3], ":86:Illet\ufffdk", *lines[-2:]]).encode(), "t.sta")
     assert utf8.warnings == []
 
@@ -577,7 +572,7 @@ def test_not_mt940_or_incomplete_is_rejected(data: bytes, fragment: str) -> None
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000))
 def test_random_bytes_give_a_result_or_a_rejection(data: bytes) -> None:
-    assert isinstance(_outcome(data), ParsedFile | FileRejected)
+    assert_invariants(parse, data)
 
 
 @settings(max_examples=300, deadline=None)
@@ -590,7 +585,7 @@ def test_random_bytes_give_a_result_or_a_rejection(data: bytes) -> None:
 )
 def test_random_tag_soup_gives_a_result_or_a_rejection(parts: list[str]) -> None:
     data = "\n".join(parts).encode()
-    assert isinstance(_outcome(data), ParsedFile | FileRejected)
+    assert_invariants(parse, data)
 
 
 def _sample_names() -> list[str]:
@@ -602,8 +597,7 @@ def _sample_names() -> list[str]:
 @given(st.sampled_from(_sample_names()), st.floats(min_value=0, max_value=1))
 def test_truncated_samples_give_a_result_or_a_rejection(name: str, cut: float) -> None:
     data = _sample(name)
-    outcome = _outcome(data[: int(len(data) * cut)])
-    assert isinstance(outcome, ParsedFile | FileRejected)
+    assert_invariants(parse, data[: int(len(data) * cut)])
 
 
 def _swift_amount(value: Decimal) -> str:

@@ -11,8 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lakehouse.bronze.formats.base import BANK_COLUMNS, ParsedFile
-from lakehouse.bronze.formats.nacha import parse
+from lakehouse.bronze.formats.nacha import parse as parse_unchecked
 from lakehouse.errors import FileRejected
+from tests.bronze.formats.invariants import assert_invariants, checked
+
+parse = checked(parse_unchecked)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples" / "nacha"
@@ -21,14 +24,6 @@ needs_samples = pytest.mark.skipif(
     reason=f"real NACHA samples not found at {SAMPLES} (the shared samples folder is missing)",
 )
 MALFORMED_SAMPLE = "moov_return-no-batch-controls.ach"
-
-
-def _outcome(data: bytes) -> ParsedFile | FileRejected:
-    """The parse result, or the FileRejected it raised; any other exception fails the test."""
-    try:
-        return parse(data, "test.ach")
-    except FileRejected as exc:
-        return exc
 
 
 def _rejected(data: bytes) -> str:
@@ -555,14 +550,14 @@ ACH_ALPHABET = "0123456789 156789\nRC"
 @given(st.binary(max_size=3000))
 @settings(max_examples=300, deadline=None)
 def test_random_bytes_parse_or_reject(data: bytes) -> None:
-    assert isinstance(_outcome(data), ParsedFile | FileRejected)
+    assert_invariants(parse, data)
 
 
 @given(st.lists(st.text(alphabet=ACH_ALPHABET, max_size=120), max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_random_record_like_lines_parse_or_reject(lines: list[str]) -> None:
     data = "\n".join([FILE_HEADER, *lines]).encode()
-    assert isinstance(_outcome(data), ParsedFile | FileRejected)
+    assert_invariants(parse, data)
 
 
 @needs_samples
@@ -571,7 +566,7 @@ def test_random_record_like_lines_parse_or_reject(lines: list[str]) -> None:
 def test_truncated_samples_parse_or_reject(data: st.DataObject) -> None:
     sample = data.draw(st.sampled_from(SAMPLE_BYTES))
     cut = data.draw(st.integers(min_value=0, max_value=len(sample)))
-    assert isinstance(_outcome(sample[:cut]), ParsedFile | FileRejected)
+    assert_invariants(parse, sample[:cut])
 
 
 @needs_samples
@@ -582,7 +577,7 @@ def test_mutated_samples_parse_or_reject(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(min_value=1, max_value=5))):
         pos = data.draw(st.integers(min_value=0, max_value=len(sample) - 1))
         sample[pos] = ord(data.draw(st.sampled_from(ACH_ALPHABET + "X\x00")))
-    assert isinstance(_outcome(bytes(sample)), ParsedFile | FileRejected)
+    assert_invariants(parse, bytes(sample))
 
 
 CODES = ["21", "22", "23", "24", "26", "27", "28", "29", "32", "37", "42", "47", "52", "55"]

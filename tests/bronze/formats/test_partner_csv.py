@@ -23,12 +23,14 @@ from lakehouse.bronze.formats.partner_csv import (
     default_layouts,
     detect_decimal_separator,
     format_decimal,
+    layouts_at,
     load_layouts,
     parse_decimal,
     parse_with_layout,
     parser_for,
 )
 from lakehouse.errors import ConfigError
+from tests.bronze.formats.invariants import assert_invariants, checked
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = REPO_ROOT.parent / "shared" / "samples"
@@ -117,11 +119,12 @@ ADYEN_LAYOUT_COLUMNS = [
 
 
 def adyen(text: str) -> ParsedFile:
-    return parser_for("adyen")(text.encode("utf-8"), "adyen/settlement_detail_report.csv")
+    parse = checked(parser_for("adyen"))
+    return parse(text.encode("utf-8"), "adyen/settlement_detail_report.csv")
 
 
 def stripe(data: bytes) -> ParsedFile:
-    return parser_for("stripe")(data, "stripe/report.csv")
+    return checked(parser_for("stripe"))(data, "stripe/report.csv")
 
 
 def rejected(text: str) -> str:
@@ -393,9 +396,24 @@ def test_cp1252_file_is_read_with_a_warning() -> None:
     assert parsed.warnings[0].startswith("not UTF-8")
 
 
-def test_undecodable_bytes_reject_the_file() -> None:
-    with pytest.raises(FileRejected, match="neither UTF-8"):
-        parser_for("adyen")(b"Psp Reference\n\x81\x8d\xff", "x.csv")
+def test_oversized_cell_quarantines_its_row_on_both_paths() -> None:
+    huge = "R" * (200 * 1024)
+    text = replace_line(BATCH_112, 1, "LN-1001-R3", huge)
+    layout = default_layouts()["adyen"]
+    for column_wise in (True, False):
+        parsed = parse_with_layout(text.encode(), "x.csv", layout, column_wise=column_wise)
+        assert parsed.table is None  # the row path decided
+        (bad,) = parsed.quarantine
+        assert (bad.row_number, huge in bad.raw) == (1, True)
+        assert bad.reason.endswith("characters, more than the 131072 a field may have")
+        assert [row.row_number for row in parsed.records()] == [2, 3, 4, 5, 6]
+
+
+def test_bytes_neither_utf8_nor_cp1252_are_read_as_latin1_with_a_warning() -> None:
+    text = replace_line(BATCH_112, 1, "LN-1001-R3", "LN-1001-\x81")
+    parsed = parser_for("adyen")(text.encode("latin-1"), "x.csv")
+    assert parsed.records()[0].values["merchant_reference"] == "LN-1001-\x81"
+    assert parsed.warnings[0].endswith("; read as latin-1")
 
 
 def test_header_only_file_has_no_rows() -> None:
@@ -587,10 +605,10 @@ def test_default_layouts_file_is_the_repository_conf() -> None:
 
 def test_layouts_are_loaded_once() -> None:
     parser_for("adyen")
-    before = default_layouts.cache_info().misses
+    before = layouts_at.cache_info().misses
     parser_for("stripe")
     parser_for("adyen")
-    assert default_layouts.cache_info().misses == before
+    assert layouts_at.cache_info().misses == before
 
 
 def test_unknown_layout_name() -> None:
@@ -656,11 +674,7 @@ def test_missing_layout_file(tmp_path: Path) -> None:
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=2000))
 def test_random_bytes_parse_or_reject(name: str, data: bytes) -> None:
-    try:
-        parsed = parser_for(name)(data, "random.csv")
-    except FileRejected:
-        return
-    assert isinstance(parsed, ParsedFile)
+    assert_invariants(parser_for(name), data)
 
 
 CSV_NOISE = st.text(alphabet=st.sampled_from(list('0123456789.,-"ab \r\n\t')), max_size=400)
@@ -677,16 +691,7 @@ CSV_NOISE = st.text(alphabet=st.sampled_from(list('0123456789.,-"ab \r\n\t')), m
 @given(body=CSV_NOISE)
 def test_noise_after_a_valid_header_keeps_row_accounting(header: str, body: str) -> None:
     name = "adyen" if "Psp" in header else "stripe"
-    try:
-        parsed = parser_for(name)((header + "\n" + body).encode(), "noise.csv")
-    except FileRejected:
-        return
-    numbers = sorted(
-        [r.row_number for r in parsed.records()] + [q.row_number for q in parsed.quarantine]
-    )
-    assert numbers == list(range(1, parsed.entries + 1))
-    for row in parsed.records():
-        assert set(row.values) == set(PARTNER_COLUMNS)
+    assert_invariants(parser_for(name), (header + "\n" + body).encode())
 
 
 MONEY = st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2)
