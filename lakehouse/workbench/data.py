@@ -175,7 +175,7 @@ def item_view(settings: Settings, pending: PendingDecisions, leg: str, item_id: 
     row = _one(queue, leg, item_id) if queue is not None else {}
     explained = explanation(leg, item_id, root) if facts else None
     candidates: list[dict[str, Any]] = []
-    if explained is None and facts and items is not None:
+    if (explained is None or "error" in explained) and facts and items is not None:
         candidates = _fallback_candidates(items, facts)
     outcomes, waiting = decisions_for(settings, pending, item_id)
     return ItemView(

@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment
+from jinja2 import Environment, Undefined
 
 
 def money(value: Any) -> str:
     """``Decimal('-1234.5')`` -> ``-1,234.50`` (exact; never through float)."""
-    if value is None:
+    if value is None or isinstance(value, Undefined) or value == "":
         return ""
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
@@ -21,7 +21,7 @@ def money(value: Any) -> str:
 
 
 def when(value: Any) -> str:
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is not None:

@@ -196,3 +196,43 @@ def test_bulk_assign_records_one_file_for_the_selected_breaks(lake):
         ("LE-SMALL", "erin"),
         ("BK-1", "erin"),
     }
+
+
+def test_the_explanation_is_shown_when_lakehouse_explain_is_installed(lake, monkeypatch):
+    import sys
+    import types
+
+    answer = {
+        "leg": "ledger_bank",
+        "item_id": "LE-SMALL",
+        "state": "PARTIAL",
+        "summary": "Bank line BK-1 has the same reference but is 0.34 EUR lower.",
+        "criteria": [
+            {"name": "amount", "passed": False, "left": "12.34", "right": "12.00", "limit": "0.00"}
+        ],
+        "candidates": [
+            {
+                "item_id": "BK-1",
+                "rule": "reference_with_break",
+                "score": 0.97,
+                "criteria": [
+                    {"name": "keys", "passed": True, "left": "R", "right": "R", "limit": "equal"},
+                    {
+                        "name": "amount",
+                        "passed": False,
+                        "left": "12.34",
+                        "right": "12.00",
+                        "limit": "0.00",
+                    },
+                ],
+            }
+        ],
+    }
+    fake = types.ModuleType("lakehouse.explain")
+    fake.explain = lambda leg, item, as_of=None, root=None, details=False: answer  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lakehouse.explain", fake)
+    with client(lake) as web:
+        html = web.get("/item?leg=ledger_bank&item=LE-SMALL").text
+    assert "is 0.34 EUR lower" in html
+    assert 'name="candidate" value="BK-1"' in html
+    assert "amount: 12.34 vs 12.00 (limit 0.00)" in html and "keys:" not in html
