@@ -52,3 +52,15 @@ def unapplied_section(rows: Sequence[Mapping[str, Any]]) -> str:
         "(fix the ids or wait for the items; lakehouse audit --table decision_outcomes)"
         f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+def unapplied_markdown(rows: Sequence[Mapping[str, Any]], as_of: date) -> str:
+    """The same list for a Prefect artifact."""
+    lines = [f"# Decisions not applied as of {as_of}", "", f"{len(rows)} decision(s).", ""]
+    lines += ["| decision | action | leg | items | by | why |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {r['decision_id']} | {r['action']} | {r['leg']} | "
+        f"{', '.join((r.get('item_ids') or [])[:5])} | {r.get('decided_by')} | {r.get('detail')} |"
+        for r in rows[:200]
+    ]
+    return "\n".join(lines)

@@ -24,7 +24,14 @@ from lakehouse.synthetic.generator import generate
 START = date(2026, 11, 2)
 DAYS = 5
 LAST = START + timedelta(days=DAYS - 1)
-GOLD = ("recon_items", "recon_matches", "recon_exceptions", "aging", "daily_summary")
+GOLD = (
+    "recon_items",
+    "recon_matches",
+    "recon_exceptions",
+    "exception_queue",
+    "aging",
+    "daily_summary",
+)
 
 
 @dataclass
@@ -160,6 +167,24 @@ def test_manual_match_survives_a_full_backfill(run, spark):
         decided_at=decided,
     )
     returned = items[(items.reason_code == "RETURNED") & (items.side == "left")].item_id.iloc[0]
+    queue = read_table("gold.exception_queue", root=run.root)
+    # a break already in the queue before the decisions take effect, decided on by no one
+    worked = queue[
+        (queue.status != "RESOLVED")
+        & (queue.opened_as_of.map(lambda d: str(d)[:10]) < str(decided.date()))
+        & ~queue.item_id.isin([*left, *right, fee, returned])
+    ].iloc[0]
+    for action, extra in (("assign", {"owner": "ops-anna"}), ("comment", {})):
+        record_decision(
+            run.settings,
+            action,
+            worked.leg,
+            reason="chasing the partner",
+            user="analyst@lender",
+            item_id=worked.item_id,
+            decided_at=decided,
+            **extra,
+        )
     record_decision(
         run.settings,
         "write_off",
@@ -188,7 +213,25 @@ def test_manual_match_survives_a_full_backfill(run, spark):
     exceptions = read_table("gold.recon_exceptions", root=run.root)
     assert not exceptions.item_id.isin([*left, *right, fee, returned]).any()
     decisions = read_table("silver.manual_decisions", root=run.root)
-    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 3
+    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 5
+    outcomes = read_table("gold.decision_outcomes", root=run.root)
+    assert set(outcomes.outcome) == {"APPLIED"} and len(outcomes) == 5
+    # the queue after the backfill: the work decisions hold, the resolved ones are gone
+    queue = read_table("gold.exception_queue", root=run.root)
+    row = queue[(queue.leg == worked.leg) & (queue.item_id == worked.item_id)].iloc[0]
+    assert (row.owner, row.status, row.last_note, row.notes) == (
+        "ops-anna",
+        "ASSIGNED",
+        "chasing the partner",
+        1,
+    )
+    assert not queue[queue.status != "RESOLVED"].item_id.isin([*left, *right, fee]).any()
+    # as the books closed the day before the decisions took effect: nobody owned it
+    before = read_table(
+        "gold.exception_queue", as_of=decided.date() - timedelta(days=1), root=run.root
+    )
+    earlier = before[(before.leg == worked.leg) & (before.item_id == worked.item_id)]
+    assert len(earlier) == 1 and earlier.owner.isna().all() and earlier.notes.tolist() == [0]
 
 
 def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:

@@ -39,3 +39,11 @@ def test_without_decisions_the_report_says_all_were_applied(tmp_path):
     root = build_gold(tmp_path)
     page = render_report(load_report_data(date(2026, 11, 3), root=str(root)))
     assert "Every decision known by this day was applied." in page
+
+
+def test_the_prefect_artifact_lists_the_same_decisions():
+    from lakehouse.report_decisions import unapplied_markdown
+
+    text = unapplied_markdown([_outcome("MD-1", "NOT_APPLIED", "not in gold")], date(2026, 11, 4))
+    assert text.splitlines()[0] == "# Decisions not applied as of 2026-11-04"
+    assert "| MD-1 | write_off | ledger_bank | LE-<b>GHOST</b> | alice | not in gold |" in text
