@@ -17,6 +17,7 @@ from lakehouse.gold.books import books
 from lakehouse.gold.report_data import new_exceptions_markdown, summary_rows
 from lakehouse.lease import writer_lease
 from lakehouse.pipeline import new_run_id, run_days
+from lakehouse.report.unapplied import load_unapplied, unapplied_markdown
 from lakehouse.reprocess import Plan, days_between, plan
 from lakehouse.silver.refine import refined_through
 
@@ -65,12 +66,20 @@ def daily_pipeline(business_date: date | str | None = None) -> dict[str, Any]:
         key=f"new-exceptions-{day.isoformat()}",
         description=f"Exceptions first seen as of {day}",
     )
+    unapplied = load_unapplied(None, settings.storage.root)
+    if unapplied:
+        create_markdown_artifact(
+            unapplied_markdown(unapplied, day),
+            key=f"unapplied-decisions-{day.isoformat()}",
+            description=f"Decisions the run for {day} could not apply",
+        )
     return {
         "business_date": day.isoformat(),
         "run_id": run_id,
         "files": files,
         "silver": silver,
         "legs": legs,
+        "decisions_not_applied": [row["decision_id"] for row in unapplied],
     }
 
 

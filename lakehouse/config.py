@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -102,6 +103,39 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class SeverityLevel:
+    """One severity of the exception queue: reached by an absolute amount (in the item's
+    currency: ``amounts`` per currency, else ``amount``) or an age in hours; the last
+    level has neither and takes every other break."""
+
+    name: str
+    sla_hours: int
+    amount: Decimal | None = None
+    amounts: Mapping[str, Decimal] | None = None
+    age_hours: int | None = None
+
+    def amount_for(self, currency: str) -> Decimal | None:
+        return (self.amounts or {}).get(currency, self.amount)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """``[queue]``: severity levels, most severe first."""
+
+    levels: tuple[SeverityLevel, ...]
+
+    def level(self, amount: Decimal, currency: str, age_hours: int) -> SeverityLevel:
+        """The first level the break reaches (Python twin of the queue's Spark rule)."""
+        for level in self.levels[:-1]:
+            threshold = level.amount_for(currency)
+            if (threshold is not None and abs(amount) >= threshold) or (
+                level.age_hours is not None and age_hours >= level.age_hours
+            ):
+                return level
+        return self.levels[-1]
+
+
+@dataclass(frozen=True)
 class Settings:
     storage: StorageSettings
     spark: SparkSettings
@@ -114,6 +148,7 @@ class Settings:
     audit_window_days: int
     feeds: Mapping[str, FeedSettings]
     source: Path
+    queue: QueueSettings
     partner_layouts: Path = Path()
 
     def feed(self, name: str) -> FeedSettings:
@@ -245,6 +280,58 @@ def _buckets(reader: _Reader) -> tuple[tuple[str, int, int | None], ...]:
     return buckets
 
 
+def _money_setting(section: str, key: str, value: Any) -> Decimal:
+    # money is never a float, not even in configuration
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConfigError(
+            f"[{section}] {key} must be an amount written as a string or integer, "
+            f'e.g. "100000", got {value!r}'
+        )
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise ConfigError(f"[{section}] {key} must be a non-negative amount, got {value!r}")
+    return amount
+
+
+def _severity_level(
+    doc: Mapping[str, Any], reader: _Reader, name: str, last: bool
+) -> SeverityLevel:
+    section = f"queue.{name}"
+    sla = reader.integer(section, "sla_hours", minimum=1)
+    if last:
+        return SeverityLevel(name, sla)
+    amounts = doc.get("queue", {}).get(name, {}).get("amounts", {})
+    if not isinstance(amounts, Mapping):
+        raise ConfigError(f'[{section}] amounts must be a table such as {{ JPY = "15000000" }}')
+    return SeverityLevel(
+        name,
+        sla,
+        amount=_money_setting(section, "amount", reader._raw(section, "amount")),
+        amounts={
+            str(ccy).upper(): _money_setting(section, f"amounts.{ccy}", v)
+            for ccy, v in amounts.items()
+        },
+        age_hours=reader.integer(section, "age_hours", minimum=0),
+    )
+
+
+def _queue(doc: Mapping[str, Any], reader: _Reader) -> QueueSettings:
+    raw = reader._raw("queue", "levels")
+    names = [n.strip() for n in raw.split(",")] if isinstance(raw, str) else list(raw)
+    if not names or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(
+            f"[queue] levels in {reader.source} must list distinct level names, most severe "
+            f'first, e.g. ["critical", "high", "medium", "low"]; got {raw!r}'
+        )
+    levels = tuple(
+        _severity_level(doc, reader, name, i == len(names) - 1) for i, name in enumerate(names)
+    )
+    return QueueSettings(levels)
+
+
 def _zone(section: str, zone: str) -> str:
     try:
         ZoneInfo(zone)
@@ -343,6 +430,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         audit_window_days=reader.integer("maintenance", "audit_window_days", minimum=1),
         feeds=_feeds(doc, reader, layouts),
         source=source,
+        queue=_queue(doc, reader),
         partner_layouts=layouts,
     )
     _check_overrides(env, reader)

@@ -68,3 +68,43 @@ def test_audit_window_rejects_bad_values(bad):
     env = {"LAKEHOUSE__MAINTENANCE__AUDIT_WINDOW_DAYS": bad}
     with pytest.raises(ConfigError, match="audit_window_days"):
         load_settings(env=env)
+
+
+def test_queue_severity_levels_from_conf():
+    from decimal import Decimal
+
+    queue = load_settings(env={}).queue
+    assert [(lv.name, lv.sla_hours) for lv in queue.levels] == [
+        ("critical", 24),
+        ("high", 72),
+        ("medium", 120),
+        ("low", 168),
+    ]
+    critical = queue.levels[0]
+    assert (critical.amount, critical.age_hours) == (Decimal("100000"), 120)
+    assert critical.amount_for("JPY") == Decimal("15000000")
+    assert critical.amount_for("EUR") == Decimal("100000")
+    assert queue.level(Decimal("-100000.00"), "EUR", 0).name == "critical"
+    assert queue.level(Decimal("99999.99"), "EUR", 0).name == "high"
+    assert queue.level(Decimal("200000"), "JPY", 0).name == "medium"
+    assert queue.level(Decimal("5"), "EUR", 71).name == "medium"
+    assert queue.level(Decimal("5"), "EUR", 119).name == "high"
+    assert queue.level(Decimal("5"), "EUR", 120).name == "critical"
+    assert queue.level(Decimal("999.99"), "USD", 23).name == "low"
+
+
+def test_queue_levels_missing_or_bad_say_what_to_set(tmp_path):
+    text = (load_settings.__globals__["DEFAULT_CONF"]).read_text()
+    conf = tmp_path / "lakehouse.toml"
+    conf.write_text(text.replace("age_hours = 72\n", "", 1))
+    with pytest.raises(ConfigError, match=r"missing setting \[queue.high\] age_hours"):
+        load_settings(conf, env={})
+    conf.write_text(text.replace('amount = "10000"', "amount = 10000.5", 1))
+    with pytest.raises(ConfigError, match=r"\[queue.high\] amount must be an amount written as"):
+        load_settings(conf, env={})
+    conf.write_text(text.replace('levels = ["critical", "high", "medium", "low"]', "levels = []"))
+    with pytest.raises(ConfigError, match=r"\[queue\] levels .* must list distinct level names"):
+        load_settings(conf, env={})
+    conf.write_text(text.replace("[queue.low]\nsla_hours = 168\n", ""))
+    with pytest.raises(ConfigError, match=r"missing setting \[queue.low\] sla_hours"):
+        load_settings(conf, env={})

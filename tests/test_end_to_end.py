@@ -30,7 +30,14 @@ from lakehouse.synthetic.generator import generate
 START = date(2026, 11, 2)
 DAYS = 5
 LAST = START + timedelta(days=DAYS - 1)
-GOLD = ("recon_items", "recon_matches", "recon_exceptions", "aging", "daily_summary")
+GOLD = (
+    "recon_items",
+    "recon_matches",
+    "recon_exceptions",
+    "exception_queue",
+    "aging",
+    "daily_summary",
+)
 
 
 @dataclass(frozen=True)
@@ -95,12 +102,14 @@ class Decided:
     right: list[str]  # ... with its partner row
     fee: str  # an unexpected bank fee written off
     returned: str  # a returned ACH entry written off, a member of a MATCHED batch
+    worked: tuple[str, str]  # (leg, item_id): a break assigned and commented on
+    decided_at: datetime  # when the first decisions took effect
 
 
 @pytest.fixture(scope="module")
 def decided(five_days: Run, spark, tmp_path_factory) -> Decided:  # type: ignore[no-untyped-def]
-    """A copy of ``five_days`` with three decisions, then every day run again in order
-    (a full backfill). Tests only read it."""
+    """A copy of ``five_days`` with three decisions and a break assigned and commented
+    on, then every day run again in order (a full backfill). Tests only read it."""
     from lakehouse.decisions import record_decision
 
     run = _copy(five_days, tmp_path_factory.mktemp("decided"))
@@ -139,8 +148,25 @@ def decided(five_days: Run, spark, tmp_path_factory) -> Decided:  # type: ignore
         user="analyst@lender",
         decided_at=decided_at + timedelta(days=2),
     )
+    queue = read_table("gold.exception_queue", root=run.root)
+    # a break already in the queue before the decisions take effect, decided on by no one
+    worked = queue[
+        (queue.status != "RESOLVED")
+        & (queue.opened_as_of.map(lambda d: str(d)[:10]) < str(decided_at.date()))
+        & ~queue.item_id.isin([*left, *right, fee, returned])
+    ].iloc[0]
+    for action, extra in (("assign", {"owner": "ops-anna"}), ("comment", {})):
+        record_decision(
+            run.settings,
+            action,
+            worked.leg,
+            reason="chasing the partner",
+            item_id=worked.item_id,
+            **who,
+            **extra,
+        )
     _run_all_days(run.settings, spark)
-    return Decided(run, left, right, fee, returned)
+    return Decided(run, left, right, fee, returned, (worked.leg, worked.item_id), decided_at)
 
 
 def test_gold_matches_the_ground_truth_exactly(five_days):
@@ -366,7 +392,9 @@ def test_manual_decisions_survive_a_full_backfill(decided: Decided):
     decided_ids = [*decided.left, *decided.right, decided.fee, decided.returned]
     assert not exceptions.item_id.isin(decided_ids).any()
     decisions = read_table("silver.manual_decisions", root=root)
-    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 3
+    assert set(decisions.decided_by) == {"analyst@lender"} and len(decisions) == 5
+    outcomes = read_table("gold.decision_outcomes", root=root)
+    assert set(outcomes.outcome) == {"APPLIED"} and len(outcomes) == 5
     from lakehouse.explain import explain
 
     written = explain("ledger_bank", decided.fee, root=root)
@@ -376,6 +404,25 @@ def test_manual_decisions_survive_a_full_backfill(decided: Decided):
     )
     by_hand = explain("ledger_partner", decided.left[0], root=root)
     assert by_hand["rule"].startswith("manual:") and "short payment accepted" in by_hand["summary"]
+
+
+def test_the_queue_keeps_work_decisions_through_a_backfill(decided: Decided):
+    root, (leg, item_id) = decided.run.root, decided.worked
+    queue = read_table("gold.exception_queue", root=root)
+    row = queue[(queue.leg == leg) & (queue.item_id == item_id)].iloc[0]
+    assert (row.owner, row.status, row.last_note, row.notes) == (
+        "ops-anna",
+        "ASSIGNED",
+        "chasing the partner",
+        1,
+    )
+    resolved = [*decided.left, *decided.right, decided.fee]
+    assert not queue[queue.status != "RESOLVED"].item_id.isin(resolved).any()
+    # as the books closed the day before the decisions took effect: nobody owned it
+    day_before = decided.decided_at.date() - timedelta(days=1)
+    before = read_table("gold.exception_queue", as_of=day_before, root=root)
+    earlier = before[(before.leg == leg) & (before.item_id == item_id)]
+    assert len(earlier) == 1 and earlier.owner.isna().all() and earlier.notes.tolist() == [0]
 
 
 def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:

@@ -43,6 +43,8 @@ def feed_table(feed: FeedSettings) -> TableSpec:
         keys=("_file_sha256", "_row_number"),
         partition_by=("_arrival_date",),
         description=f"Raw {feed.format} records of feed {feed.name}: one row per record.",
+        # a column a format gained later reads as null in the rows written before it
+        backfill=tuple((c, "CAST(NULL AS STRING)") for c in columns),
     )
 
 

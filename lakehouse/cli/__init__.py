@@ -19,11 +19,21 @@ from typing import NoReturn
 
 from rich.markup import escape
 
-from lakehouse.cli import decide, docs, explain, generate, preview, read, run
+from lakehouse.cli import decide, docs, explain, generate, preview, queue, read, run, workbench
 from lakehouse.cli._output import console
 from lakehouse.errors import LakehouseError
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (generate, run, preview, read, explain, decide, docs)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    generate,
+    run,
+    preview,
+    read,
+    explain,
+    decide,
+    queue,
+    workbench,
+    docs,
+)
 
 
 class Parser(argparse.ArgumentParser):

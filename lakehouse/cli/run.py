@@ -20,6 +20,26 @@ def _print_day(result: Any) -> None:
     settings = load_settings()
     rows = summary_rows(get_spark(settings), settings, result.as_of)
     print_table(rows, title=f"Reconciliation as of {result.as_of} (run {result.run_id})")
+    _print_unapplied(settings.storage.root)
+
+
+def _print_unapplied(root: str) -> None:
+    """The decisions the run could not apply, with why (nothing when all were)."""
+    from lakehouse.report.unapplied import load_unapplied
+
+    rows = [
+        {
+            "decision": r["decision_id"],
+            "action": r["action"],
+            "leg": r["leg"],
+            "items": ", ".join((r.get("item_ids") or [])[:3]),
+            "by": r.get("decided_by"),
+            "why not applied": r.get("detail"),
+        }
+        for r in load_unapplied(None, root)
+    ]
+    if rows:
+        print_table(rows, title=f"{len(rows)} decision(s) not applied")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -131,6 +151,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "print(r.read_table('gold.recon_exceptions'))\""
     )
     out.print(f"Last business day: {last}; exceptions: lakehouse exceptions")
+    out.print("Work the breaks in the browser: lakehouse workbench (http://127.0.0.1:8765/)")
     return 0
 
 

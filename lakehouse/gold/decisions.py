@@ -1,14 +1,16 @@
 """Manual decisions as the reconcile step applies them.
 
 Operators' decisions (``silver.manual_decisions``) known by the run's day are folded
-in decision order: a later unmatch undoes a match. Write-offs, forced matches and
-unmatches apply before the rules; a match a decision names or forbids is reopened
-(thawed) even when an earlier day made it.
+in decision order: a later unmatch undoes a match. Write-offs, adjustments, forced
+matches and unmatches apply before the rules; a match a decision names or forbids is
+reopened (thawed) even when an earlier day made it. Assignments, comments and statuses
+fold into each item's workflow (owner, status, last note) for ``gold.exception_queue``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -22,12 +24,35 @@ from lakehouse.silver.common import MONEY
 
 
 @dataclass
+class ItemWorkflow:
+    """An item's place in the exception queue as its decisions left it."""
+
+    owner: str | None = None
+    status: str = "OPEN"
+    last_note: str | None = None
+    last_note_by: str | None = None
+    last_note_at: Any = None
+    notes: int = 0
+
+
+@dataclass
 class Decisions:
-    """Manual decisions known by D, folded in decision order."""
+    """Manual decisions known by D, folded in decision order.
+
+    ``write_offs`` holds write-offs and adjustments (both close the item; ``adjusted``
+    says which were adjustments); ``rows`` every decision known by D, in order.
+    """
 
     matches: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = field(default_factory=dict)
     forbidden: set[tuple[str, str, str]] = field(default_factory=set)
     write_offs: dict[tuple[str, str], str] = field(default_factory=dict)
+    adjusted: set[tuple[str, str]] = field(default_factory=set)
+    workflow: dict[tuple[str, str], ItemWorkflow] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        return {str(r["decision_id"]): r for r in self.rows}
 
     @property
     def item_ids(self) -> set[str]:
@@ -40,14 +65,14 @@ class Decisions:
         return ids
 
 
-def fold_decisions(rows: list[dict[str, object]]) -> Decisions:
+def fold_decisions(rows: list[dict[str, Any]]) -> Decisions:
     """Apply decisions in (decided_at, decision_id) order: a later unmatch undoes a match."""
     folded = Decisions()
     ordered = sorted(rows, key=lambda r: (str(r["decided_at"]), str(r["decision_id"])))
     for row in ordered:
         leg = str(row["leg"])
-        left = tuple(sorted(row["left_ids"] or []))  # type: ignore[call-overload]
-        right = tuple(sorted(row["right_ids"] or []))  # type: ignore[call-overload]
+        left = tuple(sorted(row["left_ids"] or []))
+        right = tuple(sorted(row["right_ids"] or []))
         pairs = {(leg, lid, rid) for lid in left for rid in right}
         if row["action"] == "match":
             folded.matches[(leg, left, right)] = str(row["decision_id"])
@@ -55,9 +80,36 @@ def fold_decisions(rows: list[dict[str, object]]) -> Decisions:
         elif row["action"] == "unmatch":
             folded.matches.pop((leg, left, right), None)
             folded.forbidden |= pairs
-        elif row["action"] == "write_off":
-            folded.write_offs[(leg, str(row["item_id"]))] = str(row["decision_id"])
+        elif row["action"] in ("write_off", "adjust"):
+            key = (leg, str(row["item_id"]))
+            folded.write_offs[key] = str(row["decision_id"])
+            if row["action"] == "adjust":
+                folded.adjusted.add(key)
+            else:
+                folded.adjusted.discard(key)
+        else:
+            _fold_workflow(folded, row)
+    folded.rows = ordered
     return folded
+
+
+def _fold_workflow(folded: Decisions, row: dict[str, Any]) -> None:
+    """assign sets the owner (an OPEN break becomes ASSIGNED), status the status,
+    comment the last note."""
+    if row["action"] not in ("assign", "status", "comment"):
+        return
+    flow = folded.workflow.setdefault((str(row["leg"]), str(row["item_id"])), ItemWorkflow())
+    if row["action"] == "assign":
+        flow.owner = row.get("owner")
+        if flow.status == "OPEN":
+            flow.status = "ASSIGNED"
+    elif row["action"] == "status":
+        flow.status = str(row.get("status"))
+    else:
+        flow.last_note = row.get("reason")
+        flow.last_note_by = row.get("decided_by")
+        flow.last_note_at = row.get("decided_at")
+        flow.notes += 1
 
 
 def load(spark: SparkSession, ctx: RunContext, known: DataFrame | None = None) -> Decisions:

@@ -201,7 +201,14 @@ def reconcile_leg(
         states.append(reversed_items)
         still_open = [(k, df.join(reversed_ids, "item_id", "left_anti")) for k, df in still_open]
         all_matches = all_matches.unionByName(reversals.select(*all_matches.columns))
-    states.append(_state_rows(w_items, "WRITTEN_OFF", "manual:write_off"))
+    adjusted = sorted(item for (name, item) in decisions.adjusted if name == leg.name)
+    closed_by_hand = _state_rows(w_items, "WRITTEN_OFF", "manual:write_off")
+    if adjusted:  # an adjusting entry closes the item as a write-off does, named apart
+        by_adjust = F.col("item_id").isin(*adjusted)
+        closed_by_hand = closed_by_hand.withColumn(
+            "rule", F.when(by_adjust, F.lit("manual:adjust")).otherwise(F.col("rule"))
+        )
+    states.append(closed_by_hand)
     items = reduce(DataFrame.unionByName, states).withColumn("leg", F.lit(leg.name))
     return LegOutcome(
         leg,

@@ -33,6 +33,7 @@ from lakehouse.gold import (
     recon_exceptions,
     recon_items,
     recon_matches,
+    workflow,
 )
 from lakehouse.gold.leg import LegOutcome, reconcile_leg
 from lakehouse.gold.rules import Leg, load_legs
@@ -122,6 +123,7 @@ def _write_gold(
     outcomes: list[LegOutcome],
     earlier: Earlier,
     low: date,
+    decided: decisions.Decisions,
     say: Progress,
 ) -> DataFrame:
     """MERGE the run's matches and item states, then the tables derived from
@@ -160,7 +162,9 @@ def _write_gold(
     # three columns of every item in scope. Caching whole rows of all of them filled
     # the driver heap at 1M events a day.
     current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
-    recon_exceptions.write(recon_exceptions.transform(current), ctx)
+    breaks = recon_exceptions.transform(current)
+    recon_exceptions.write(breaks, ctx)
+    workflow.update(spark, ctx, breaks, decided, say)
     _write_candidates(spark, ctx, outcomes, items, current)
     aging.write(aging.transform(current, as_of), ctx)
     summary = daily_summary.transform(snapshot.select("leg", "state", "amount"), as_of)
@@ -244,7 +248,7 @@ def reconcile(
                 legs.values(),
             )
         )
-    summary = _write_gold(spark, ctx, outcomes, earlier, low, say)
+    summary = _write_gold(spark, ctx, outcomes, earlier, low, decided, say)
     fault_point("reconcile.before_close")
     closed_at = datetime.now(UTC).replace(tzinfo=None)
     open_items.write(

@@ -11,6 +11,7 @@ from typing import Any
 
 from lakehouse.errors import LakehouseError
 from lakehouse.readers import open_delta, open_table, resolve_root
+from lakehouse.report.unapplied import load_unapplied
 from lakehouse.storage import locate
 
 SUMMARY_TABLE = "gold.daily_summary"
@@ -38,6 +39,8 @@ class ReportData:
     root: str
     # (leg, item_id) -> lakehouse.explain's answer, for the top breaks
     explanations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # decisions the day's run could not apply (gold.decision_outcomes)
+    unapplied: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -128,7 +131,10 @@ def load_report_data(as_of: date | None = None, root: str | None = None) -> Repo
     exceptions = _records(exceptions_table.to_pandas())
     root_uri = uris[SUMMARY_TABLE].rsplit("/gold/", 1)[0]
     explanations = _explanations(top_breaks(exceptions), travel, base)
-    return ReportData(as_of, summary, aging, exceptions, versions, root_uri, explanations)
+    unapplied = load_unapplied(travel, base)
+    return ReportData(
+        as_of, summary, aging, exceptions, versions, root_uri, explanations, unapplied
+    )
 
 
 def top_breaks(

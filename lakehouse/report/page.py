@@ -25,6 +25,7 @@ from lakehouse.report.data import (
     top_breaks,
 )
 from lakehouse.report.fmt import esc, fmt_int, fmt_money, fmt_rate
+from lakehouse.report.unapplied import unapplied_section
 
 # ---- page sections -------------------------------------------------------------------
 
@@ -248,6 +249,8 @@ def render_report(data: ReportData, generated_at: datetime | None = None) -> str
 </div>
 <h2>Top breaks</h2>
 {_breaks_table(data)}
+<h2>Decisions not applied</h2>
+{unapplied_section(data.unapplied)}
 <footer>Sources: {esc(sources)} under {esc(data.root)}. Amounts are absolute values in the
 item's currency; the top breaks are ranked by absolute amount regardless of currency.</footer>
 <script>{CHECK_SCRIPT}</script>

@@ -1,7 +1,9 @@
-"""silver.manual_decisions: operator matches, unmatches and write-offs.
+"""silver.manual_decisions: operator matches, unmatches, write-offs, adjustments and the
+exception queue's assignments, comments and statuses.
 
-Grain: one row per ``decision_id``, with who, when and why. Decisions are applied
-before any rule, in ``decided_at`` order, on every reconciliation run.
+Grain: one row per ``decision_id``, with who, when and why (``reason``; a comment's
+text). Decisions are applied in ``decided_at`` order on every reconciliation run:
+the item-changing ones before any rule, the queue ones to ``gold.exception_queue``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from lakehouse.bronze.formats.manual_decisions import ACTIONS, QUEUE_ACTIONS, STATUSES
 from lakehouse.io import TableSpec
-from lakehouse.silver.common import lineage_fields
+from lakehouse.silver.common import MONEY, lineage_fields
 from lakehouse.silver.expectations import Expectation
 
 SCHEMA = StructType(
@@ -33,6 +36,9 @@ SCHEMA = StructType(
         StructField("decided_by", StringType(), True),
         StructField("decided_at", TimestampType(), True),
         StructField("business_date", DateType(), True),
+        StructField("owner", StringType(), True),
+        StructField("status", StringType(), True),
+        StructField("amount", MONEY, True),
         *lineage_fields(),
     ]
 )
@@ -43,11 +49,21 @@ SPEC = TableSpec(
     schema=SCHEMA,
     keys=("decision_id",),
     sequence_by=("_ingested_at", "_row_number"),
-    description="One row per operator decision (decision_id): match, unmatch or write-off.",
+    description="One row per operator decision (decision_id): what, on which items, who, why.",
+    backfill=(
+        ("owner", "CAST(NULL AS STRING)"),
+        ("status", "CAST(NULL AS STRING)"),
+        ("amount", f"CAST(NULL AS {MONEY.simpleString()})"),
+    ),
 )
 
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
 EXPECTATIONS = [
-    Expectation("action_known", "action IN ('match', 'unmatch', 'write_off')", "drop"),
+    Expectation("action_known", f"action IN ({_sql_list(ACTIONS)})", "drop"),
     Expectation("leg_known", "leg IN ('ledger_partner', 'partner_bank', 'ledger_bank')", "drop"),
     Expectation("who_and_why", "decided_by IS NOT NULL AND reason IS NOT NULL", "drop"),
     Expectation(
@@ -55,12 +71,24 @@ EXPECTATIONS = [
         "action <> 'match' OR (size(left_ids) > 0 AND size(right_ids) > 0)",
         "drop",
     ),
-    Expectation("write_off_names_item", "action <> 'write_off' OR item_id IS NOT NULL", "drop"),
+    Expectation(
+        "item_decision_names_item",
+        f"action NOT IN ('write_off', 'adjust', {_sql_list(QUEUE_ACTIONS)}) OR item_id IS NOT NULL",
+        "drop",
+    ),
+    Expectation("adjust_has_amount", "action <> 'adjust' OR amount IS NOT NULL", "drop"),
+    Expectation("assign_names_owner", "action <> 'assign' OR owner IS NOT NULL", "drop"),
+    Expectation("status_known", f"action <> 'status' OR status IN ({_sql_list(STATUSES)})", "drop"),
 ]
 
 
 def _ids(column: str) -> Column:
     return F.filter(F.split(F.coalesce(F.col(column), F.lit("")), ","), lambda x: F.length(x) > 0)
+
+
+def _optional(bronze: DataFrame, column: str) -> Column:
+    """A key decision files gained later: null in bronze rows landed before it."""
+    return F.col(column) if column in bronze.columns else F.lit(None).cast("string")
 
 
 def transform(bronze: DataFrame) -> DataFrame:
@@ -76,5 +104,8 @@ def transform(bronze: DataFrame) -> DataFrame:
         F.col("decided_by"),
         decided_at.alias("decided_at"),
         F.to_date(decided_at).alias("business_date"),
+        F.nullif(F.trim(_optional(bronze, "owner")), F.lit("")).alias("owner"),
+        F.upper(F.trim(_optional(bronze, "status"))).alias("status"),
+        F.trim(_optional(bronze, "amount")).try_cast(MONEY).alias("amount"),
         *[F.col(c) for c in SCHEMA.fieldNames() if c.startswith("_")],
     )

@@ -140,7 +140,9 @@ LEDGER_COLUMNS: tuple[str, ...] = (
     "channel",
 )
 
-# Operator decisions (lakehouse match / unmatch / write-off) as landed JSON lines.
+# Operator decisions (lakehouse match / unmatch / write-off / adjust and the exception
+# queue's assign / comment / status) as landed JSON lines; owner, status and amount are
+# optional keys (null when absent).
 MANUAL_DECISION_COLUMNS: tuple[str, ...] = (
     "decision_id",
     "action",
@@ -151,6 +153,9 @@ MANUAL_DECISION_COLUMNS: tuple[str, ...] = (
     "reason",
     "decided_by",
     "decided_at",
+    "owner",
+    "status",
+    "amount",
 )
 
 # The bronze columns of each format family (lakehouse.feed_formats).

@@ -8,7 +8,9 @@ Guarantees of :func:`parse`:
 * Every further non-empty line becomes exactly one ParsedRow or QuarantinedRow
   (``row_number`` = 1-based index among the non-empty lines; empty lines are skipped).
 * A line is quarantined, with the reason, when it is not a JSON object, lacks one of
-  MANUAL_DECISION_COLUMNS, has ``action`` other than match / unmatch / write_off,
+  MANUAL_DECISION_COLUMNS but the optional ``owner`` / ``status`` / ``amount`` (null
+  when absent), has ``action`` not in ACTIONS, an ``amount`` that is not a decimal
+  string or integer (money is never a JSON float), a ``status`` not in STATUSES,
   has a blank ``decision_id`` / ``decided_by`` / ``decided_at``, a ``decided_at`` that is
   not an ISO-8601 timestamp, ``left_ids`` / ``right_ids`` that are not arrays of
   non-empty ids without commas, or ``leg`` / ``item_id`` / ``reason`` that are neither a
@@ -20,6 +22,7 @@ Guarantees of :func:`parse`:
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -36,12 +39,19 @@ from lakehouse.bronze.formats.base import (
 )
 from lakehouse.bronze.formats.csv_text import is_iso_timestamp
 
-__all__ = ["ACTIONS", "parse"]
+__all__ = ["ACTIONS", "QUEUE_ACTIONS", "STATUSES", "parse"]
 
 FORMAT = "manual_decisions"
-ACTIONS: tuple[str, ...] = ("match", "unmatch", "write_off")
+# match / unmatch / write_off / adjust change item states; the queue actions only the
+# exception queue's owner, status and notes
+QUEUE_ACTIONS: tuple[str, ...] = ("assign", "comment", "status")
+ACTIONS: tuple[str, ...] = ("match", "unmatch", "write_off", "adjust", *QUEUE_ACTIONS)
+# statuses an operator sets; RESOLVED is set by the run that applies a resolution
+STATUSES: tuple[str, ...] = ("OPEN", "ASSIGNED", "PENDING_RESOLUTION")
 _REQUIRED_TEXT = ("decision_id", "decided_by", "decided_at")
-_OPTIONAL_TEXT = ("leg", "item_id", "reason")
+_OPTIONAL_TEXT = ("leg", "item_id", "reason", "owner")
+_OPTIONAL_KEYS = ("owner", "status", "amount")
+_AMOUNT = re.compile(r"-?\d{1,16}(\.\d{1,2})?")
 _ID_LISTS = ("left_ids", "right_ids")
 
 
@@ -96,12 +106,17 @@ def _object(line: str) -> dict[str, Any]:
 
 
 def _values(document: Mapping[str, Any]) -> dict[str, str | None]:
-    missing = [key for key in MANUAL_DECISION_COLUMNS if key not in document]
+    missing = [
+        key for key in MANUAL_DECISION_COLUMNS if key not in document and key not in _OPTIONAL_KEYS
+    ]
     if missing:
         raise RowError(f"missing key(s): {', '.join(missing)}")
+    document = {**dict.fromkeys(_OPTIONAL_KEYS), **document}
     values: dict[str, str | None] = {key: _required_text(document, key) for key in _REQUIRED_TEXT}
     values["action"] = _action(document["action"])
     values.update({key: _optional_text(document, key) for key in _OPTIONAL_TEXT})
+    values["status"] = _status(document["status"])
+    values["amount"] = _amount(document["amount"])
     values.update({key: _ids(document, key) for key in _ID_LISTS})
     _check_timestamp(values["decided_at"] or "")
     return {key: values[key] for key in MANUAL_DECISION_COLUMNS}
@@ -127,6 +142,28 @@ def _action(value: Any) -> str:
     if value not in ACTIONS:
         raise RowError(f"action {json.dumps(value)[:60]} is not one of {', '.join(ACTIONS)}")
     return str(value)
+
+
+def _status(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in STATUSES:
+        raise RowError(f"status {json.dumps(value)[:60]} is not one of {', '.join(STATUSES)}")
+    return str(value)
+
+
+def _amount(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RowError(
+            f'amount {json.dumps(value)[:60]} must be a decimal string such as "12.30" '
+            "(money is never a JSON float)"
+        )
+    text = str(value).strip()
+    if not _AMOUNT.fullmatch(text):
+        raise RowError(f"amount {text[:60]!r} is not a decimal with at most 2 places")
+    return text
 
 
 def _ids(document: Mapping[str, Any], key: str) -> str | None:

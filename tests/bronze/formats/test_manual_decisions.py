@@ -75,6 +75,10 @@ def test_decisions_are_parsed() -> None:
         ({"decision_id": 7}, "decision_id must be a string or null"),
         ({"decided_at": "06/03/2024"}, "decided_at '06/03/2024' is not an ISO-8601 timestamp"),
         ({"reason": ["x"]}, "reason must be a string or null"),
+        ({"action": "adjust", "amount": 1.5}, "amount 1.5 must be a decimal string"),
+        ({"action": "adjust", "amount": "1.005"}, "not a decimal with at most 2 places"),
+        ({"action": "status", "status": "RESOLVED"}, 'status "RESOLVED" is not one of OPEN'),
+        ({"action": "assign", "owner": 7}, "owner must be a string or null"),
     ],
 )
 def test_bad_line_is_quarantined(change: dict[str, Any], reason: str) -> None:
@@ -83,6 +87,19 @@ def test_bad_line_is_quarantined(change: dict[str, Any], reason: str) -> None:
     [quarantined] = parsed.quarantine
     assert quarantined.row_number == 2
     assert reason in quarantined.reason
+
+
+def test_queue_keys_are_optional_and_kept_when_given() -> None:
+    assign = {**WRITE_OFF, "decision_id": "d-9", "action": "assign", "owner": "bob"}
+    adjust = {**WRITE_OFF, "decision_id": "d-10", "action": "adjust", "amount": "-1.50"}
+    parsed = parse(lines(MATCH, assign, adjust), "d.jsonl")
+    assert parsed.quarantine == []
+    values = [row.values for row in parsed.rows]
+    assert [(v["owner"], v["status"], v["amount"]) for v in values] == [
+        (None, None, None),
+        ("bob", None, None),
+        (None, None, "-1.50"),
+    ]
 
 
 def test_missing_keys_are_named() -> None:
