@@ -173,7 +173,9 @@ def item_view(settings: Settings, pending: PendingDecisions, leg: str, item_id: 
     row = _one(queue, leg, item_id) if queue is not None else {}
     explained = explanation(leg, item_id, root) if facts else None
     candidates: list[dict[str, Any]] = []
-    if (explained is None or "error" in explained) and facts and items is not None:
+    # gold.recon_candidates may not hold the item (a run before it existed): the
+    # nearest open items of the other side stand in
+    if facts and items is not None and not (explained or {}).get("candidates"):
         candidates = _fallback_candidates(items, facts)
     outcomes, waiting = decisions_for(settings, pending, item_id)
     return ItemView(

@@ -66,7 +66,7 @@ def lake(tmp_path: Path) -> Path:
         (("run", "--date", "2026-13-01"), "'2026-13-01' is not a date; use YYYY-MM-DD"),
         (("backfill", "--start", "2026-11-03", "--end", "2026-11-02"), "is before --start"),
         (("score", "--truth", "/nope"), "--truth /nope: no matches.csv there"),
-        (("match", "--leg", "ledger_partner", "--left", "A"), "required: --right, --reason"),
+        (("match", "--leg", "ledger_partner", "--left", "A"), "required: --reason, --right"),
         (("write-off", "--leg", "nope", "--item", "A", "--reason", "r"), "invalid choice"),
         (("exceptions", "--min-amount", "1e5x"), "is not an amount"),
     ],
