@@ -4,7 +4,8 @@ PY := .venv/bin/python
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test fast lint typecheck unit integration bench docs install servers clean
+.PHONY: demo test fast lint typecheck unit integration bench bench-curve bench-month bench-10m \
+	bench-tables docs install servers clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -42,6 +43,20 @@ integration: install servers
 
 bench: install
 	@$(PY) -m bench.run
+
+# docs/performance.md: how a day's cost grows with volume, over a month, and at 10M a day.
+# Each writes bench/results/<mode>.json; `make bench-tables` puts them into the docs.
+bench-curve: install
+	@BENCH_MODE=curve $(PY) -m bench.run
+
+bench-month: install
+	@BENCH_MODE=month $(PY) -m bench.run
+
+bench-10m: install
+	@BENCH_MODE=10m $(PY) -m bench.run
+
+bench-tables: install
+	@$(PY) -m bench.tables
 
 # docs/tables.md from the tables' TableSpecs (a fast test checks it is current).
 docs: install
