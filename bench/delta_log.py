@@ -9,6 +9,7 @@ folders such as ``_sidecars`` and ``_staged_commits``, counted with the log.
 
 from __future__ import annotations
 
+import json
 import re
 from itertools import pairwise
 from pathlib import Path
@@ -29,13 +30,29 @@ def tables(root: Path) -> dict[str, Path]:
     }
 
 
-def checkpoint_interval(table: Path) -> tuple[int, str]:
-    """The table's ``delta.checkpointInterval`` and where it comes from."""
+def _configuration(table: Path) -> dict[str, str] | None:
+    """The table properties of the newest ``metaData`` action in the JSON commits, or
+    from the table's snapshot (delta-rs) when the commits holding it are gone."""
+    for commit in sorted((table / "_delta_log").glob("*.json"), reverse=True):
+        if not COMMIT.match(commit.name):
+            continue
+        with commit.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith('{"metaData"'):
+                    config = json.loads(line)["metaData"].get("configuration") or {}
+                    return {str(k): str(v) for k, v in config.items()}
     try:
         from deltalake import DeltaTable
 
-        configuration = DeltaTable(str(table)).metadata().configuration
-    except Exception:  # unreadable by delta-rs: report Delta's default, say so
+        return dict(DeltaTable(str(table)).metadata().configuration)
+    except Exception:  # unreadable by delta-rs too
+        return None
+
+
+def checkpoint_interval(table: Path) -> tuple[int, str]:
+    """The table's ``delta.checkpointInterval`` and where it comes from."""
+    configuration = _configuration(table)
+    if configuration is None:
         return DEFAULT_CHECKPOINT_INTERVAL, "Delta default (table metadata unreadable)"
     raw = configuration.get("delta.checkpointInterval")
     if raw is None:
