@@ -41,12 +41,11 @@ monotone in the exact ratio, so orderings and thresholds agree except for ratios
 closer together than about 1e-16 (cent amounts below 10^7 never get there).
 
 Filters, amounts and group keys are Spark SQL in ``rules.toml``; the few Spark-only
-constructs they use are translated by :func:`spark_sql_to_duckdb`.
+constructs they use are translated by :func:`bench.duckdb_sql.spark_sql_to_duckdb`.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -57,424 +56,22 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from lakehouse.constants import FOUND_IN_TEXT, MATCH_ROUNDS, MONEY_SQL
+from bench.duckdb_sql import (
+    MONEY,
+    SILVER_TABLES,
+    candidates_sql,
+    date_literal,
+    grouped_sql,
+    match_id_sql,
+    mutual_best_sql,
+    prepared_sql,
+    side_items_sql,
+    singles_sql,
+    sql_literal,
+    to_matches_sql,
+)
+from lakehouse.constants import MATCH_ROUNDS
 from lakehouse.gold.rules import Leg, Rule
-
-MONEY = MONEY_SQL
-SILVER_TABLES = ("ledger_entries", "partner_settlements", "bank_transactions")
-# Type of every item column (lakehouse.gold.items plus what matching adds): string
-# equality keys are compared upper-cased and trimmed, as in Spark.
-ITEM_TYPES = {
-    "item_id": "string",
-    "item_ref": "string",
-    "source": "string",
-    "partner": "string",
-    "business_date": "date",
-    "amount": "decimal",
-    "currency": "string",
-    "reference": "string",
-    "text": "string",
-    "fee": "decimal",
-    "net": "decimal",
-    "cmp_amount": "decimal",
-    "group_key": "string",
-}
-PAIR_COLUMNS = (
-    "left_id",
-    "right_id",
-    "left_ids",
-    "right_ids",
-    "left_amount",
-    "right_amount",
-    "difference",
-    "left_currency",
-    "right_currency",
-    "right_fee",
-    "business_date",
-    "date_distance",
-    "score",
-    "within_tolerance",
-)
-ITEM_STATE_COLUMNS = (
-    "leg",
-    "item_id",
-    "side",
-    "business_date",
-    "reference",
-    "state",
-    "reason_code",
-    "match_id",
-    "rule",
-)
-
-
-# ---- Spark SQL -> DuckDB SQL ------------------------------------------------------
-
-_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.DOTALL)
-_PLACEHOLDER = re.compile(r"__lit(\d+)__")
-_RLIKE = re.compile(r"\s+(NOT\s+)?(RLIKE|REGEXP)\s+", re.IGNORECASE)
-_SPARK_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
-
-
-def _unescape_spark(body: str) -> str:
-    """The value of a Spark SQL string literal's body (backslash escapes resolved)."""
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        char = body[i]
-        if char != "\\" or i + 1 == len(body):
-            out.append(char)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
-            i += 6
-            continue
-        if nxt in "%_":  # Spark keeps these escaped (LIKE patterns)
-            out.append("\\" + nxt)
-        else:
-            out.append(_SPARK_ESCAPES.get(nxt, nxt))
-        i += 2
-    return "".join(out)
-
-
-def sql_literal(value: str) -> str:
-    """A DuckDB string literal holding ``value``."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _operand_start(text: str, end: int) -> int:
-    """Start of the operand ending at ``end``: a name, or a call / parenthesis."""
-    i = end
-    while i > 0 and text[i - 1].isspace():
-        i -= 1
-    if i > 0 and text[i - 1] == ")":
-        depth = 0
-        while i > 0:
-            i -= 1
-            if text[i] == ")":
-                depth += 1
-            elif text[i] == "(":
-                depth -= 1
-                if depth == 0:
-                    break
-        if depth != 0:
-            raise ValueError(f"unbalanced parentheses in {text!r}")
-    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in '_."`'):
-        i -= 1
-    return i
-
-
-def _operand_end(text: str, start: int) -> int:
-    match = re.match(r"__lit\d+__|[\w.\"`]+(\([^()]*\))?", text[start:])
-    if not match:
-        raise ValueError(f"cannot read the pattern of RLIKE in {text!r}")
-    return start + match.end()
-
-
-def spark_sql_to_duckdb(expr: str) -> str:
-    """Translate a rule SQL expression from Spark's dialect to DuckDB's.
-
-    Handles what differs for the expressions rules use: string literals (Spark
-    resolves backslash escapes, DuckDB does not), ``a [NOT] RLIKE|REGEXP p`` ->
-    ``[NOT] regexp_matches(a, p)`` (both search, Java regex vs RE2), backquoted
-    identifiers and ``==``. ``regexp_extract``, ``upper``, ``coalesce``, ``IN``,
-    arithmetic and comparisons are the same in both and pass through.
-    """
-    literals: list[str] = []
-
-    def stash(match: re.Match[str]) -> str:
-        literals.append(_unescape_spark(match.group(0)[1:-1]))
-        return f"__lit{len(literals) - 1}__"
-
-    text = _STRING_LITERAL.sub(stash, expr)
-    text = re.sub(r"`([^`]*)`", r'"\1"', text).replace("==", "=")
-    while match := _RLIKE.search(text):
-        left_start = _operand_start(text, match.start())
-        right_end = _operand_end(text, match.end())
-        left = text[left_start : match.start()].strip()
-        pattern = text[match.end() : right_end]
-        call = f"regexp_matches({left}, {pattern})"
-        if match.group(1):
-            call = f"(NOT {call})"
-        text = text[:left_start] + call + text[right_end:]
-    return _PLACEHOLDER.sub(lambda m: sql_literal(literals[int(m.group(1))]), text)
-
-
-def _double(value: float) -> str:
-    return f"CAST('{value!r}' AS DOUBLE)"
-
-
-def _date(value: date) -> str:
-    return f"DATE '{value.isoformat()}'"
-
-
-# ---- items --------------------------------------------------------------------------
-
-_SHAPES = {
-    "ledger": (
-        "ledger_entries",
-        """entry_id AS item_id, entry_id AS item_ref, 'ledger' AS source,
-           channel AS partner, business_date, amount, currency,
-           external_ref AS reference, coalesce(external_ref, '') AS text,
-           CAST(NULL AS DECIMAL(18,2)) AS fee, amount AS net""",
-    ),
-    "partner": (
-        "partner_settlements",
-        """settlement_id AS item_id, settlement_id AS item_ref, partner AS source,
-           partner, business_date, gross_amount AS amount, gross_currency AS currency,
-           coalesce(merchant_reference, description) AS reference,
-           concat_ws(' ', merchant_reference, description) AS text,
-           fee_amount AS fee, net_amount AS net""",
-    ),
-    "partner_payout": (
-        "partner_settlements",
-        """settlement_id AS item_id, settlement_id AS item_ref, partner AS source,
-           partner, business_date, net_amount AS amount, currency,
-           batch_id AS reference, concat_ws(' ', batch_id, description) AS text,
-           fee_amount AS fee, net_amount AS net""",
-    ),
-    "bank": (
-        "bank_transactions",
-        """bank_txn_id AS item_id, coalesce(bank_reference, bank_txn_id) AS item_ref,
-           source, CAST(NULL AS VARCHAR) AS partner, business_date, amount, currency,
-           customer_reference AS reference,
-           concat_ws(' ', customer_reference, description, bank_reference) AS text,
-           CAST(NULL AS DECIMAL(18,2)) AS fee, amount AS net""",
-    ),
-}
-
-
-def side_items_sql(side: str, where: str) -> str:
-    """Items of one side of a leg (``lakehouse.gold.items.side_items``)."""
-    table, columns = _SHAPES[side]
-    condition = f"({spark_sql_to_duckdb(where)})"
-    if side == "partner_payout":
-        condition += " AND record_class = 'payout'"
-    return f"SELECT {columns} FROM w_{table} WHERE {condition}"
-
-
-# ---- one rule ---------------------------------------------------------------------
-
-
-def _prepared_sql(source: str, amount_expr: str) -> str:
-    return (
-        f"SELECT *, CAST(({spark_sql_to_duckdb(amount_expr)}) AS {MONEY}) AS cmp_amount "
-        f"FROM {source}"
-    )
-
-
-def _grouped_sql(prepared: str, group_key: str) -> str:
-    """One pseudo-item per ``group_key`` with summed amounts, one currency per group."""
-    return f"""
-        SELECT * EXCLUDE (n_currencies) FROM (
-            SELECT 'group:' || group_key AS item_id,
-                   list_sort(list(item_id)) AS members,
-                   min(business_date) AS business_date,
-                   CAST(sum(amount) AS {MONEY}) AS amount,
-                   CAST(sum(cmp_amount) AS {MONEY}) AS cmp_amount,
-                   min(currency) AS currency,
-                   count(DISTINCT currency) AS n_currencies,
-                   group_key AS reference,
-                   group_key AS text,
-                   CAST(sum(fee) AS {MONEY}) AS fee,
-                   CAST(sum(net) AS {MONEY}) AS net,
-                   group_key
-            FROM (
-                SELECT *, ({spark_sql_to_duckdb(group_key)}) AS group_key FROM ({prepared})
-            )
-            WHERE group_key IS NOT NULL AND group_key <> ''
-            GROUP BY group_key
-        ) WHERE n_currencies = 1"""
-
-
-def _singles_sql(prepared: str) -> str:
-    return f"SELECT *, [item_id] AS members, CAST(NULL AS VARCHAR) AS group_key FROM ({prepared})"
-
-
-def _tokens(text: str) -> str:
-    """The words of a text, upper-cased (``lakehouse.gold.matching.tokens``)."""
-    words = f"string_split(upper(regexp_replace({text}, '[^A-Za-z0-9_\\-]+', ' ', 'g')), ' ')"
-    return f"list_distinct(list_filter({words}, lambda w: w <> ''))"
-
-
-def _pattern_group(pattern: str) -> int:
-    return 1 if re.compile(pattern).groups else 0
-
-
-def _norm(value: str) -> str:
-    return f"upper(trim({value}))"
-
-
-def _keyed_sides_sql(rule: Rule, lside: str, rside: str) -> tuple[str, str]:
-    """``lakehouse.gold.matching._reference_keys`` and ``_bands``: the join key of the
-    reference test (extracted reference / each word of the right text) and amount bands."""
-    if rule.reference == "extract":
-        lkey = _norm("reference")
-        if rule.left_pattern:
-            lkey = (
-                f"regexp_extract(upper(reference), {sql_literal(rule.left_pattern)}, "
-                f"{_pattern_group(rule.left_pattern)})"
-            )
-        rkey = (
-            f"regexp_extract(upper(text), {sql_literal(rule.pattern)}, "
-            f"{_pattern_group(rule.pattern)})"
-        )
-        usable = "WHERE __ref_key IS NOT NULL AND __ref_key <> ''"
-        lside = f"SELECT * FROM (SELECT *, {lkey} AS __ref_key FROM ({lside})) {usable}"
-        rside = f"SELECT * FROM (SELECT *, {rkey} AS __ref_key FROM ({rside})) {usable}"
-    elif rule.reference == "contains":
-        usable = "WHERE __ref_key IS NOT NULL AND __ref_key <> ''"
-        lkey = _norm("reference")
-        lside = f"SELECT * FROM (SELECT *, {lkey} AS __ref_key FROM ({lside})) {usable}"
-        rside = (
-            f"SELECT * FROM (SELECT *, unnest({_tokens('text')}) AS __ref_key FROM ({rside})) "
-            f"{usable}"
-        )
-    if rule.amount_within:
-        width = round(rule.amount_within * 100)
-        cents = "CAST(cmp_amount * 100 AS BIGINT)"
-        band = f"(({cents} - ((({cents}) % {width}) + {width}) % {width}) // {width})"
-        lside = f"SELECT *, unnest([{band} - 1, {band}, {band} + 1]) AS __band FROM ({lside})"
-        rside = f"SELECT *, {band} AS __band FROM ({rside})"
-    return lside, rside
-
-
-def reference_score_sql(rule: Rule, left: str, right: str) -> str:
-    """The reference test of a joined pair: its score, NULL when the test fails."""
-    if rule.reference == "equals":
-        return f"CASE WHEN {_norm(left)} = {_norm(right)} THEN 1.0::DOUBLE END"
-    if rule.reference in ("contains", "extract"):
-        return _double(FOUND_IN_TEXT)  # the join on __ref_key is the test
-    if rule.reference == "prefix":
-        lref, rref = _norm(left), _norm(right)
-        short = f"(CASE WHEN length({lref}) <= length({rref}) THEN {lref} ELSE {rref} END)"
-        long = f"(CASE WHEN length({lref}) <= length({rref}) THEN {rref} ELSE {lref} END)"
-        return (
-            f"CASE WHEN length({short}) >= {int(rule.min_prefix)} "
-            f"AND starts_with({long}, {short}) "
-            f"THEN length({short})::DOUBLE / length({long})::DOUBLE END"
-        )
-    if rule.reference == "similarity":
-        lref, rref = _norm(left), _norm(right)
-        longest = f"greatest(length({lref}), length({rref}), 1)"
-        sim = f"(1.0::DOUBLE - levenshtein({lref}, {rref})::DOUBLE / {longest})"
-        return f"CASE WHEN {sim} >= {_double(rule.similarity)} THEN {sim} END"
-    return "1.0::DOUBLE"
-
-
-def candidates_sql(rule: Rule, lside: str, rside: str) -> str:
-    """Accepted candidate pairs of ``rule`` between two prepared sides (PAIR_COLUMNS)."""
-    lside, rside = _keyed_sides_sql(rule, lside, rside)
-    condition = ["TRUE"]
-    for left_col, right_col in rule.equal:
-        lcol, rcol = f'l."{left_col}"', f'r."{right_col}"'
-        if ITEM_TYPES.get(left_col) == ITEM_TYPES.get(right_col) == "string":
-            lcol, rcol = f"upper(trim({lcol}))", f"upper(trim({rcol}))"
-        condition.append(f"{lcol} = {rcol}")
-    if rule.reference in ("extract", "contains"):
-        condition.append("l.__ref_key = r.__ref_key")
-    if rule.amount_within:
-        condition.append("l.__band = r.__band")
-    score = reference_score_sql(rule, "l.reference", "r.reference")
-    tolerance = (
-        f"greatest({_double(rule.tolerance_abs)}, "
-        f"abs(left_amount)::DOUBLE * {_double(rule.tolerance_pct / 100.0)})"
-    )
-    accepted = [f"days BETWEEN {rule.date_min} AND {rule.date_max}"]
-    accepted.append("ref_score IS NOT NULL")
-    if rule.currency:
-        accepted.append("left_currency = right_currency")
-    if rule.outcome == "MATCHED":
-        accepted.append("within_tolerance")
-    if rule.amount_within:
-        within = sql_literal(repr(rule.amount_within))
-        accepted.append(f"abs(difference) <= CAST({within} AS {MONEY})")
-    penalty = "least(abs(difference)::DOUBLE / greatest(abs(left_amount)::DOUBLE, 1.0), 1.0)"
-    return f"""
-        SELECT left_id, right_id, left_ids, right_ids, left_amount, right_amount, difference,
-               left_currency, right_currency, right_fee, business_date,
-               abs(days) AS date_distance,
-               ref_score * (1.0 - {penalty}) AS score,
-               within_tolerance
-        FROM (
-            SELECT *, abs(difference)::DOUBLE <= {tolerance} AS within_tolerance
-            FROM (
-                SELECT l.item_id AS left_id, r.item_id AS right_id,
-                       l.members AS left_ids, r.members AS right_ids,
-                       l.cmp_amount AS left_amount, r.cmp_amount AS right_amount,
-                       CAST(r.cmp_amount - l.cmp_amount AS DECIMAL(20,2)) AS difference,
-                       l.currency AS left_currency, r.currency AS right_currency,
-                       r.fee AS right_fee,
-                       least(l.business_date, r.business_date) AS business_date,
-                       datediff('day', l.business_date, r.business_date) AS days,
-                       {score} AS ref_score
-                FROM ({lside}) l JOIN ({rside}) r ON {" AND ".join(condition)}
-            )
-        )
-        WHERE {" AND ".join(accepted)}"""
-
-
-def mutual_best_sql(remaining: str) -> str:
-    """Pairs that are the best for both their sides (ordering of Spark's windows)."""
-    return f"""
-        SELECT * EXCLUDE (__l, __r) FROM (
-            SELECT *,
-                row_number() OVER (PARTITION BY left_id ORDER BY score DESC NULLS LAST,
-                    date_distance ASC NULLS FIRST, right_id ASC NULLS FIRST) AS __l,
-                row_number() OVER (PARTITION BY right_id ORDER BY score DESC NULLS LAST,
-                    date_distance ASC NULLS FIRST, left_id ASC NULLS FIRST) AS __r
-            FROM {remaining}
-        ) WHERE __l = 1 AND __r = 1"""
-
-
-def reason_sql(rule: Rule) -> str:
-    """The break of a chosen pair (NULL: none): currency, then amount, then fee."""
-    whens = [
-        "WHEN left_currency <> right_currency THEN 'CURRENCY_MISMATCH'",
-        "WHEN NOT within_tolerance THEN 'AMOUNT_MISMATCH'",
-    ]
-    if rule.max_fee_pct is not None:
-        fee_pct = "abs(right_fee)::DOUBLE * 100 / greatest(abs(right_amount)::DOUBLE, 1.0)"
-        whens.append(f"WHEN {fee_pct} > {_double(rule.max_fee_pct)} THEN 'FEE_VARIANCE'")
-    return f"CASE {' '.join(whens)} END"
-
-
-def match_id_sql(leg: str, left_ids: str, right_ids: str) -> str:
-    """``lakehouse.gold.matching.match_id``: sha256 of leg|sorted left|sorted right."""
-    key = (
-        f"concat_ws('|', {sql_literal(leg)}, array_to_string(list_sort({left_ids}), ','), "
-        f"array_to_string(list_sort({right_ids}), ','))"
-    )
-    return f"substr(sha256({key}), 1, 24)"
-
-
-def _status_sql(rule: Rule) -> str:
-    if rule.outcome == "SUGGESTED":
-        return "'SUGGESTED'"
-    return "CASE WHEN reason IS NULL THEN 'MATCHED' ELSE 'PARTIAL' END"
-
-
-def to_matches_sql(leg: Leg, rule: Rule, chosen: str) -> str:
-    """Chosen pairs as match rows (MATCH_COLUMNS)."""
-    return f"""
-        SELECT {match_id_sql(leg.name, "left_ids", "right_ids")} AS match_id,
-               {sql_literal(leg.name)} AS leg,
-               {sql_literal(rule.name)} AS rule,
-               {sql_literal(rule.strategy)} AS strategy,
-               {_status_sql(rule)} AS status,
-               reason AS reason_code,
-               list_sort(left_ids) AS left_ids,
-               list_sort(right_ids) AS right_ids,
-               CAST(left_amount AS {MONEY}) AS left_amount,
-               CAST(right_amount AS {MONEY}) AS right_amount,
-               CAST(difference AS {MONEY}) AS difference,
-               left_currency AS currency,
-               round(greatest(score, 0.0), 4) AS confidence,
-               business_date
-        FROM (SELECT *, {reason_sql(rule)} AS reason FROM {chosen})"""
-
 
 # ---- the run ------------------------------------------------------------------------
 
@@ -535,14 +132,15 @@ class DuckDBReconciler:
             self.con.register(f"src_{name}", tables[name])
             self._table(
                 f"w_{name}",
-                f"SELECT * FROM src_{name} WHERE _arrival_date <= {_date(self.as_of)} "
-                f"AND business_date BETWEEN {_date(self.low)} AND {_date(self.as_of)}",
+                f"SELECT * FROM src_{name} WHERE _arrival_date <= {date_literal(self.as_of)} "
+                f"AND business_date BETWEEN {date_literal(self.low)} "
+                f"AND {date_literal(self.as_of)}",
             )
         self.con.register("src_frozen", frozen)
         self._table(
             "frozen",
             "SELECT DISTINCT leg, unnest(list_concat(left_ids, right_ids)) AS item_id "
-            f"FROM src_frozen WHERE matched_as_of < {_date(self.as_of)}",
+            f"FROM src_frozen WHERE matched_as_of < {date_literal(self.as_of)}",
         )
 
     def _assign(self, prefix: str, pairs: str) -> str:
@@ -564,12 +162,12 @@ class DuckDBReconciler:
 
     def _apply_rule(self, leg: Leg, index: int, rule: Rule, left: str, right: str) -> str:
         prefix = f"{leg.name}_r{index}"
-        lp, rp = _prepared_sql(left, rule.left_amount), _prepared_sql(right, rule.right_amount)
-        lside = _grouped_sql(lp, rule.group_key) if rule.strategy == "many_to_one" else None
-        rside = _grouped_sql(rp, rule.group_key) if rule.strategy == "one_to_many" else None
+        lp, rp = prepared_sql(left, rule.left_amount), prepared_sql(right, rule.right_amount)
+        lside = grouped_sql(lp, rule.group_key) if rule.strategy == "many_to_one" else None
+        rside = grouped_sql(rp, rule.group_key) if rule.strategy == "one_to_many" else None
         self._table(
             f"{prefix}_pairs",
-            candidates_sql(rule, lside or _singles_sql(lp), rside or _singles_sql(rp)),
+            candidates_sql(rule, lside or singles_sql(lp), rside or singles_sql(rp)),
         )
         self.pairs[f"{leg.name}.{rule.name}"] = self._count(f"SELECT * FROM {prefix}_pairs")
         chosen = self._assign(prefix, f"{prefix}_pairs")
@@ -604,7 +202,7 @@ class DuckDBReconciler:
         name = leg.name
         open_items = f"{name}_{side}_open"
         missing = leg.right_unmatched_reason if side == "right" else "MISSING_COUNTERPART"
-        age = f"datediff('day', business_date, {_date(self.as_of)})"
+        age = f"datediff('day', business_date, {date_literal(self.as_of)})"
         pending = f"{age} <= {self._pending_days_sql(leg)}"
         return f"""
             SELECT {sql_literal(name)} AS leg, u.item_id, {sql_literal(side)} AS side,
@@ -841,7 +439,7 @@ def compare(
     con.register("g_items", gold_items)
     con.execute(
         "CREATE TEMP TABLE g_matches AS SELECT * FROM g_all "
-        f"WHERE matched_as_of = {_date(as_of)} AND rule NOT LIKE 'manual:%'"
+        f"WHERE matched_as_of = {date_literal(as_of)} AND rule NOT LIKE 'manual:%'"
     )
 
     def one(query: str) -> int:
