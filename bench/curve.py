@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from bench.config import LAYERS, TARGETS, BenchConfig
@@ -121,7 +120,7 @@ def summarize(
     last_two = [k for s, k in time_k["last_two"].items() if s in LAYERS]
     return {
         "mode": "curve",
-        "volumes": entries,
+        "volumes": list(entries),
         "k": time_k["all"],
         "k_last_two": time_k["last_two"],
         "k_last_two_volumes": time_k["last_two_volumes"],
@@ -160,23 +159,25 @@ def _tidy(cfg: BenchConfig, volume: int) -> None:
         shutil.rmtree(folder / name, ignore_errors=True)
 
 
+def _measure_volume(cfg: BenchConfig, volume: int) -> dict[str, Any]:
+    print(f"curve: {volume:,} ledger events/day in a child process", flush=True)
+    out = cfg.bench_dir / f"curve-{volume}.json"
+    out.unlink(missing_ok=True)  # a report left by an earlier run is not this one
+    status, observed = _run_child(cfg, volume)
+    _tidy(cfg, volume)
+    if status == 0 and out.is_file():
+        return volume_entry(json.loads(out.read_text(encoding="utf-8")))
+    why = f"killed by signal {-status}" if status < 0 else f"exit {status}"
+    return {"volume": volume, "error": why, "peak_rss_mb_observed": observed}
+
+
 def run_curve(cfg: BenchConfig, extra: dict[str, Any], write: Any) -> dict[str, Any]:
     """Every volume in its own process; ``write`` is called with the document after each."""
     entries: list[dict[str, Any]] = []
-    failed = False
     for volume in cfg.volumes:
-        if failed:
+        if any("error" in e for e in entries):
             entries.append({"volume": volume, "skipped": "a smaller volume failed"})
-            continue
-        print(f"curve: {volume:,} ledger events/day in a child process", flush=True)
-        status, observed = _run_child(cfg, volume)
-        out = Path(cfg.bench_dir / f"curve-{volume}.json")
-        if status == 0 and out.is_file():
-            entries.append(volume_entry(json.loads(out.read_text(encoding="utf-8"))))
         else:
-            failed = True
-            why = "killed by signal " + str(-status) if status < 0 else f"exit {status}"
-            entries.append({"volume": volume, "error": why, "peak_rss_mb_observed": observed})
-        _tidy(cfg, volume)
+            entries.append(_measure_volume(cfg, volume))
         write(summarize(cfg, entries, extra))
     return summarize(cfg, entries, extra)

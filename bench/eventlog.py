@@ -30,15 +30,31 @@ METRICS: dict[str, tuple[str, ...]] = {
     "output_bytes": ("Output Metrics", "Bytes Written"),
 }
 SCALE = {"executor_cpu_seconds": 1e-9, "executor_run_seconds": 1e-3}
+# Events left out of the log: only task ends are read, and the query plans that SQL
+# events carry would make the log tens of MB a day at any volume.
+SQL_EVENTS = "org.apache.spark.sql.execution.ui.SparkListener"
+EXCLUDED = (
+    "SparkListenerTaskStart",
+    "SparkListenerJobStart",
+    "SparkListenerStageSubmitted",
+    "SparkListenerStageCompleted",
+    f"{SQL_EVENTS}SQLExecutionStart",
+    f"{SQL_EVENTS}SQLAdaptiveExecutionUpdate",
+    f"{SQL_EVENTS}SQLAdaptiveSQLMetricUpdates",
+    f"{SQL_EVENTS}DriverAccumUpdates",
+)
 
 
 def submit_args(folder: Path, existing: str | None = None) -> str:
-    """``PYSPARK_SUBMIT_ARGS`` that log events into ``folder``, uncompressed, one file."""
+    """``PYSPARK_SUBMIT_ARGS`` that log task ends into ``folder``, uncompressed, one file."""
     confs = {
         "spark.eventLog.enabled": "true",
         "spark.eventLog.dir": folder.as_uri(),
         "spark.eventLog.compress": "false",
         "spark.eventLog.rolling.enabled": "false",
+        "spark.eventLog.excludedPatterns": ",".join(EXCLUDED),
+        # the task's metrics stay; their copies as accumulator updates go
+        "spark.eventLog.includeTaskMetricsAccumulators": "false",
     }
     args = " ".join(f"--conf {k}={v}" for k, v in confs.items())
     rest = (existing or "pyspark-shell").strip()

@@ -60,3 +60,42 @@ def test_each_volume_runs_as_a_day_in_its_own_folder(tmp_path: Path) -> None:
     assert env["BENCH_BASELINE"] == "0" and env["BENCH_DRIVER_MEMORY"] == "1500m"
     child = BenchConfig.from_env(env)
     assert (child.mode, child.volume, child.out) == ("day", 300_000, tmp_path / "curve-300000.json")
+
+
+def test_a_volume_that_fails_is_recorded_and_the_larger_ones_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import bench.curve
+
+    cfg = BenchConfig.from_env(
+        {"BENCH_DIR": str(tmp_path), "BENCH_MODE": "curve", "BENCH_VOLUMES": "1000,2000,3000"}
+    )
+
+    def child(cfg: BenchConfig, volume: int) -> tuple[int, float]:
+        if volume == 2000:
+            return -9, 20_000.0  # killed, e.g. by the OOM killer
+        folder = tmp_path / f"curve-{volume}"
+        (folder / "lakehouse").mkdir(parents=True)
+        (folder / "landing").mkdir()
+        (tmp_path / f"curve-{volume}.json").write_text(json.dumps(day_report(volume, 1.0)))
+        return 0, 3000.0
+
+    written: list[dict[str, object]] = []
+    monkeypatch.setattr(bench.curve, "_run_child", child)
+    doc = bench.curve.run_curve(cfg, {"source": None}, written.append)
+    assert [len(w["volumes"]) for w in written] == [1, 2, 3]  # rewritten after each volume
+    assert [e["volume"] for e in doc["volumes"]] == [1000, 2000, 3000]
+    assert doc["volumes"][0]["seconds"]["total"] == 7.3  # (7.0 + 7.6) / 2
+    assert doc["volumes"][1] == {
+        "volume": 2000,
+        "error": "killed by signal 9",
+        "peak_rss_mb_observed": 20_000.0,
+    }
+    assert doc["volumes"][2] == {"volume": 3000, "skipped": "a smaller volume failed"}
+    assert doc["k"]["total"] is None  # one volume measured: no exponent
+    # the lakehouse and feeds of a measured volume are deleted, its report kept
+    assert not (tmp_path / "curve-1000" / "lakehouse").exists()
+    assert not (tmp_path / "curve-1000" / "landing").exists()
+    assert (tmp_path / "curve-1000.json").is_file()

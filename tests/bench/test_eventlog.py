@@ -65,6 +65,8 @@ def test_submit_args_keep_what_was_there_and_end_with_the_shell(tmp_path: Path) 
     assert args.startswith("--conf spark.eventLog.enabled=true ")
     assert f"spark.eventLog.dir={tmp_path.as_uri()}" in args
     assert "spark.eventLog.compress=false" in args and "rolling.enabled=false" in args
+    excluded = args.split("spark.eventLog.excludedPatterns=")[1].split(" ")[0].split(",")
+    assert "SparkListenerTaskEnd" not in excluded and "SparkListenerJobStart" in excluded
     assert args.endswith("--driver-java-options -Dx=1 pyspark-shell")
     assert submit_args(tmp_path).endswith(" pyspark-shell")
     assert submit_args(tmp_path, "--verbose").endswith("--verbose pyspark-shell")
