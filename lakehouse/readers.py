@@ -60,7 +60,8 @@ def open_delta(uri: str, s3: S3Settings | None = None) -> DeltaTable | None:
         raise found from None
 
 
-def _as_of_version(table: DeltaTable, as_of: date) -> int:
+def recorded_as_of(table: DeltaTable) -> list[tuple[int, str | None]]:
+    """Every commit of ``table``: its version and the as-of date its run recorded."""
     commits = []
     for commit in table.history():
         try:
@@ -68,7 +69,11 @@ def _as_of_version(table: DeltaTable, as_of: date) -> int:
         except (TypeError, ValueError):
             recorded = None
         commits.append((int(commit["version"]), recorded))
-    version = close_version(commits, as_of)
+    return commits
+
+
+def _as_of_version(table: DeltaTable, as_of: date) -> int:
+    version = close_version(recorded_as_of(table), as_of)
     if version is None:
         raise LakehouseError(
             f"no commit of {table.table_uri} has an as-of date on or before {as_of}"

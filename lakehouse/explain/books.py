@@ -6,7 +6,6 @@ one scan per table however many items are explained at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ import pyarrow.dataset as ds
 
 from lakehouse.asof import close_version
 from lakehouse.errors import LakehouseError
-from lakehouse.readers import open_delta, resolve_root
+from lakehouse.readers import open_delta, recorded_as_of, resolve_root
 from lakehouse.storage import locate
 
 if TYPE_CHECKING:
@@ -29,17 +28,6 @@ DECISIONS = "silver.manual_decisions"
 BANK = "silver.bank_transactions"
 
 Row = dict[str, Any]
-
-
-def _recorded(table: DeltaTable) -> list[tuple[int, str | None]]:
-    commits = []
-    for commit in table.history():
-        try:
-            recorded = json.loads(commit.get("userMetadata") or "{}").get("as_of")
-        except (TypeError, ValueError):
-            recorded = None
-        commits.append((int(commit["version"]), recorded))
-    return commits
 
 
 class Books:
@@ -55,7 +43,7 @@ class Books:
                 f"{ITEMS} not found under {self._root}; run `lakehouse run` or `make demo` first"
             )
         self._tables[ITEMS] = items
-        days = [d for _, d in _recorded(items) if d]
+        days = [d for _, d in recorded_as_of(items) if d]
         if as_of is None and not days:
             raise LakehouseError(f"{ITEMS} has no reconcile run yet; run `lakehouse run` first")
         self.as_of = as_of or date.fromisoformat(max(days))
@@ -64,7 +52,7 @@ class Books:
         table = open_delta(locate(self._root, name), self._s3)
         if table is None or as_of is None:
             return table
-        version = close_version(_recorded(table), as_of)
+        version = close_version(recorded_as_of(table), as_of)
         if version is None:
             return None  # nothing of it existed yet on that day
         table.load_as_version(version)

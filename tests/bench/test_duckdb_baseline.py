@@ -16,8 +16,8 @@ from bench.duckdb_baseline import (
     BaselineResult,
     DuckDBReconciler,
     compare,
+    spark_sql_to_duckdb,
 )
-from bench.duckdb_sql import spark_sql_to_duckdb
 from lakehouse.gold.rules import Leg, Rule, load_legs
 
 D = date(2026, 11, 4)

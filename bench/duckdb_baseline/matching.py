@@ -1,36 +1,16 @@
-"""The SQL of the DuckDB baseline (:mod:`bench.duckdb_baseline`), generated from the
-rule objects of ``conf/rules.toml``: Spark SQL filters translated to DuckDB, each side's
-items, grouping, candidate pairs with their score, mutual-best assignment and the
-match rows, step for step as ``lakehouse.gold``.
-"""
+"""One rule's SQL (``lakehouse.gold.matching``): prepared sides, grouping, candidate
+pairs, the reference test and score, mutual-best choice and the match rows."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from bench.duckdb_baseline.dialect import spark_sql_to_duckdb, sql_double, sql_literal
+from bench.duckdb_baseline.items import ITEM_TYPES
 from lakehouse.constants import FOUND_IN_TEXT, MONEY_SQL
 from lakehouse.gold.rules import Leg, Rule
 
 MONEY = MONEY_SQL
-SILVER_TABLES = ("ledger_entries", "partner_settlements", "bank_transactions")
-# Type of every item column (lakehouse.gold.items plus what matching adds): string
-# equality keys are compared upper-cased and trimmed, as in Spark.
-ITEM_TYPES = {
-    "item_id": "string",
-    "item_ref": "string",
-    "source": "string",
-    "partner": "string",
-    "business_date": "date",
-    "amount": "decimal",
-    "currency": "string",
-    "reference": "string",
-    "text": "string",
-    "fee": "decimal",
-    "net": "decimal",
-    "cmp_amount": "decimal",
-    "group_key": "string",
-}
 PAIR_COLUMNS = (
     "left_id",
     "right_id",
@@ -47,170 +27,20 @@ PAIR_COLUMNS = (
     "score",
     "within_tolerance",
 )
-ITEM_STATE_COLUMNS = (
-    "leg",
-    "item_id",
-    "side",
-    "business_date",
-    "reference",
-    "state",
-    "reason_code",
-    "match_id",
-    "rule",
-)
 
-
-# ---- Spark SQL -> DuckDB SQL ------------------------------------------------------
-
-_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.DOTALL)
-_PLACEHOLDER = re.compile(r"__lit(\d+)__")
-_RLIKE = re.compile(r"\s+(NOT\s+)?(RLIKE|REGEXP)\s+", re.IGNORECASE)
-_SPARK_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
-
-
-def _unescape_spark(body: str) -> str:
-    """The value of a Spark SQL string literal's body (backslash escapes resolved)."""
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        char = body[i]
-        if char != "\\" or i + 1 == len(body):
-            out.append(char)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
-            i += 6
-            continue
-        if nxt in "%_":  # Spark keeps these escaped (LIKE patterns)
-            out.append("\\" + nxt)
-        else:
-            out.append(_SPARK_ESCAPES.get(nxt, nxt))
-        i += 2
-    return "".join(out)
-
-
-def sql_literal(value: str) -> str:
-    """A DuckDB string literal holding ``value``."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _operand_start(text: str, end: int) -> int:
-    """Start of the operand ending at ``end``: a name, or a call / parenthesis."""
-    i = end
-    while i > 0 and text[i - 1].isspace():
-        i -= 1
-    if i > 0 and text[i - 1] == ")":
-        depth = 0
-        while i > 0:
-            i -= 1
-            if text[i] == ")":
-                depth += 1
-            elif text[i] == "(":
-                depth -= 1
-                if depth == 0:
-                    break
-        if depth != 0:
-            raise ValueError(f"unbalanced parentheses in {text!r}")
-    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in '_."`'):
-        i -= 1
-    return i
-
-
-def _operand_end(text: str, start: int) -> int:
-    match = re.match(r"__lit\d+__|[\w.\"`]+(\([^()]*\))?", text[start:])
-    if not match:
-        raise ValueError(f"cannot read the pattern of RLIKE in {text!r}")
-    return start + match.end()
-
-
-def spark_sql_to_duckdb(expr: str) -> str:
-    """Translate a rule SQL expression from Spark's dialect to DuckDB's.
-
-    Handles what differs for the expressions rules use: string literals (Spark
-    resolves backslash escapes, DuckDB does not), ``a [NOT] RLIKE|REGEXP p`` ->
-    ``[NOT] regexp_matches(a, p)`` (both search, Java regex vs RE2), backquoted
-    identifiers and ``==``. ``regexp_extract``, ``upper``, ``coalesce``, ``IN``,
-    arithmetic and comparisons are the same in both and pass through.
-    """
-    literals: list[str] = []
-
-    def stash(match: re.Match[str]) -> str:
-        literals.append(_unescape_spark(match.group(0)[1:-1]))
-        return f"__lit{len(literals) - 1}__"
-
-    text = _STRING_LITERAL.sub(stash, expr)
-    text = re.sub(r"`([^`]*)`", r'"\1"', text).replace("==", "=")
-    while match := _RLIKE.search(text):
-        left_start = _operand_start(text, match.start())
-        right_end = _operand_end(text, match.end())
-        left = text[left_start : match.start()].strip()
-        pattern = text[match.end() : right_end]
-        call = f"regexp_matches({left}, {pattern})"
-        if match.group(1):
-            call = f"(NOT {call})"
-        text = text[:left_start] + call + text[right_end:]
-    return _PLACEHOLDER.sub(lambda m: sql_literal(literals[int(m.group(1))]), text)
-
-
-def _double(value: float) -> str:
-    return f"CAST('{value!r}' AS DOUBLE)"
-
-
-def date_literal(value: date) -> str:
-    return f"DATE '{value.isoformat()}'"
-
-
-# ---- items --------------------------------------------------------------------------
-
-_SHAPES = {
-    "ledger": (
-        "ledger_entries",
-        """entry_id AS item_id, entry_id AS item_ref, 'ledger' AS source,
-           channel AS partner, business_date, amount, currency,
-           external_ref AS reference, coalesce(external_ref, '') AS text,
-           CAST(NULL AS DECIMAL(18,2)) AS fee, amount AS net""",
-    ),
-    "partner": (
-        "partner_settlements",
-        """settlement_id AS item_id, settlement_id AS item_ref, partner AS source,
-           partner, business_date, gross_amount AS amount, gross_currency AS currency,
-           coalesce(merchant_reference, description) AS reference,
-           concat_ws(' ', merchant_reference, description) AS text,
-           fee_amount AS fee, net_amount AS net""",
-    ),
-    "partner_payout": (
-        "partner_settlements",
-        """settlement_id AS item_id, settlement_id AS item_ref, partner AS source,
-           partner, business_date, net_amount AS amount, currency,
-           batch_id AS reference, concat_ws(' ', batch_id, description) AS text,
-           fee_amount AS fee, net_amount AS net""",
-    ),
-    "bank": (
-        "bank_transactions",
-        """bank_txn_id AS item_id, coalesce(bank_reference, bank_txn_id) AS item_ref,
-           source, CAST(NULL AS VARCHAR) AS partner, business_date, amount, currency,
-           customer_reference AS reference,
-           concat_ws(' ', customer_reference, description, bank_reference) AS text,
-           CAST(NULL AS DECIMAL(18,2)) AS fee, amount AS net""",
-    ),
-}
-
-
-def side_items_sql(side: str, where: str) -> str:
-    """Items of one side of a leg (``lakehouse.gold.items.side_items``)."""
-    table, columns = _SHAPES[side]
-    condition = f"({spark_sql_to_duckdb(where)})"
-    if side == "partner_payout":
-        condition += " AND record_class = 'payout'"
-    return f"SELECT {columns} FROM w_{table} WHERE {condition}"
-
-
-# ---- one rule ---------------------------------------------------------------------
+EMPTY_MATCHES = f"""
+    SELECT CAST(NULL AS VARCHAR) AS match_id, CAST(NULL AS VARCHAR) AS leg,
+           CAST(NULL AS VARCHAR) AS rule, CAST(NULL AS VARCHAR) AS strategy,
+           CAST(NULL AS VARCHAR) AS status, CAST(NULL AS VARCHAR) AS reason_code,
+           CAST(NULL AS VARCHAR[]) AS left_ids, CAST(NULL AS VARCHAR[]) AS right_ids,
+           CAST(NULL AS {MONEY}) AS left_amount, CAST(NULL AS {MONEY}) AS right_amount,
+           CAST(NULL AS {MONEY}) AS difference, CAST(NULL AS VARCHAR) AS currency,
+           CAST(NULL AS DOUBLE) AS confidence, CAST(NULL AS DATE) AS business_date
+    WHERE FALSE"""
 
 
 def prepared_sql(source: str, amount_expr: str) -> str:
+    """The rows of ``source`` with the rule's comparison amount as ``cmp_amount``."""
     return (
         f"SELECT *, CAST(({spark_sql_to_duckdb(amount_expr)}) AS {MONEY}) AS cmp_amount "
         f"FROM {source}"
@@ -242,6 +72,7 @@ def grouped_sql(prepared: str, group_key: str) -> str:
 
 
 def singles_sql(prepared: str) -> str:
+    """Each prepared row as an item of its own (one member, no group key)."""
     return f"SELECT *, [item_id] AS members, CAST(NULL AS VARCHAR) AS group_key FROM ({prepared})"
 
 
@@ -298,7 +129,7 @@ def reference_score_sql(rule: Rule, left: str, right: str) -> str:
     if rule.reference == "equals":
         return f"CASE WHEN {_norm(left)} = {_norm(right)} THEN 1.0::DOUBLE END"
     if rule.reference in ("contains", "extract"):
-        return _double(FOUND_IN_TEXT)  # the join on __ref_key is the test
+        return sql_double(FOUND_IN_TEXT)  # the join on __ref_key is the test
     if rule.reference == "prefix":
         lref, rref = _norm(left), _norm(right)
         short = f"(CASE WHEN length({lref}) <= length({rref}) THEN {lref} ELSE {rref} END)"
@@ -312,7 +143,7 @@ def reference_score_sql(rule: Rule, left: str, right: str) -> str:
         lref, rref = _norm(left), _norm(right)
         longest = f"greatest(length({lref}), length({rref}), 1)"
         sim = f"(1.0::DOUBLE - levenshtein({lref}, {rref})::DOUBLE / {longest})"
-        return f"CASE WHEN {sim} >= {_double(rule.similarity)} THEN {sim} END"
+        return f"CASE WHEN {sim} >= {sql_double(rule.similarity)} THEN {sim} END"
     return "1.0::DOUBLE"
 
 
@@ -331,8 +162,8 @@ def candidates_sql(rule: Rule, lside: str, rside: str) -> str:
         condition.append("l.__band = r.__band")
     score = reference_score_sql(rule, "l.reference", "r.reference")
     tolerance = (
-        f"greatest({_double(rule.tolerance_abs)}, "
-        f"abs(left_amount)::DOUBLE * {_double(rule.tolerance_pct / 100.0)})"
+        f"greatest({sql_double(rule.tolerance_abs)}, "
+        f"abs(left_amount)::DOUBLE * {sql_double(rule.tolerance_pct / 100.0)})"
     )
     accepted = [f"days BETWEEN {rule.date_min} AND {rule.date_max}"]
     accepted.append("ref_score IS NOT NULL")
@@ -389,7 +220,7 @@ def reason_sql(rule: Rule) -> str:
     ]
     if rule.max_fee_pct is not None:
         fee_pct = "abs(right_fee)::DOUBLE * 100 / greatest(abs(right_amount)::DOUBLE, 1.0)"
-        whens.append(f"WHEN {fee_pct} > {_double(rule.max_fee_pct)} THEN 'FEE_VARIANCE'")
+        whens.append(f"WHEN {fee_pct} > {sql_double(rule.max_fee_pct)} THEN 'FEE_VARIANCE'")
     return f"CASE {' '.join(whens)} END"
 
 
