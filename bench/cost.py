@@ -5,7 +5,9 @@ For each layer ``L``, with ``V0`` the largest volume the curve measured:
 
 * ``cpu_L(V0)``: mean CPU-seconds of the layer over the measured days (the whole
   process tree, driver and executors, from ``/proc``); per million events
-  ``cpu_L(V0) / (V0 / 1e6)``;
+  ``cpu_L(V0) / (V0 / 1e6)``; of which the driver's ``drv_L(V0) = cpu_L(V0) -
+  exec_L(V0)``, ``exec_L`` the CPU time of Spark's tasks in the layer (event log): the
+  planning, Delta log and Python work that does not spread over executors;
 * growth: ``cpu_L(V) = cpu_L(V0) * (V / V0) ** max(1, kcpu_L)``, ``kcpu_L`` the fitted
   exponent of CPU-seconds against volume over all curve volumes. Work is taken to grow
   at least linearly: an exponent below 1 at small volumes measures fixed costs that a
@@ -16,10 +18,12 @@ For each layer ``L``, with ``V0`` the largest volume the curve measured:
 * shuffle: Spark's shuffle bytes written in the layer at ``V0`` per million events,
   taken as linear.
 
-A cluster for ``V`` events a day, under :class:`Assumptions`: the day's CPU
-``sum_L cpu_L(V)`` must fit in ``window_seconds`` at ``efficiency`` of the cores
-(layers run one after the other, each using every core), so
-``cores = ceil(sum_L cpu_L(V) / (window_seconds * efficiency))``,
+A cluster for ``V`` events a day, under :class:`Assumptions`: the day's task CPU
+must fit in ``window_seconds`` at ``efficiency`` of the executors' cores (layers run
+one after the other, each using every core), and the driver's CPU in the same window
+on the driver's cores, both growing as ``cpu_L``:
+``cores = ceil(sum_L (cpu_L(V) - drv_L(V)) / (window_seconds * efficiency))``,
+``driver_cores = ceil(sum_L drv_L(V) / (window_seconds * efficiency))``,
 ``executors = ceil(cores / executor_cores)``, and each executor holds ``base_L`` plus
 its share of the volume's working set, with ``headroom``:
 ``executor_memory = headroom * max_L(base_L + mb_L * V / 1e6 / executors)``.
@@ -67,10 +71,17 @@ def layer_costs(curve: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
         rss = [float(e["layer_peak_rss_mb"][layer]) for e in entries]
         k = fit_exponent([float(e["volume"]) for e in entries], cpu) if len(entries) > 1 else None
         fit = linear_fit(millions, rss)
-        shuffle = (top.get("spark_tasks") or {}).get(layer, {}).get("shuffle_write_bytes")
+        tasks = (top.get("spark_tasks") or {}).get(layer, {})
+        shuffle, executor = tasks.get("shuffle_write_bytes"), tasks.get("executor_cpu_seconds")
+        # without task metrics (no event log) all of the work counts as the executors'
+        driver = None if executor is None else max(cpu[-1] - float(executor), 0.0)
         out[layer] = {
             "cpu_seconds_at_v0": cpu[-1],
             "cpu_seconds_per_million": rounded(cpu[-1] / (v0 / MILLION), 2),
+            "driver_cpu_seconds_at_v0": rounded(driver, 2),
+            "driver_share": rounded(driver / cpu[-1], 2)
+            if driver is not None and cpu[-1]
+            else None,
             "k_cpu": rounded(k),
             "growth_exponent": rounded(max(1.0, k if k is not None else 1.0)),
             "base_mb": rounded(fit[0], 1) if fit and fit[1] > 0 else None,
@@ -85,13 +96,13 @@ def layer_costs(curve: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
 def predict(
     costs: dict[str, dict[str, Any]], v0: int, volume: int, assume: Assumptions
 ) -> dict[str, Any]:
-    """Cores, executors and executor memory for ``volume`` events a day."""
-    cpu = {
-        layer: c["cpu_seconds_at_v0"] * (volume / v0) ** c["growth_exponent"]
-        for layer, c in costs.items()
-    }
+    """Cores, executors, executor memory and driver cores for ``volume`` events a day."""
+    scale = {layer: (volume / v0) ** c["growth_exponent"] for layer, c in costs.items()}
+    cpu = {layer: c["cpu_seconds_at_v0"] * scale[layer] for layer, c in costs.items()}
+    driver = sum((c["driver_cpu_seconds_at_v0"] or 0.0) * scale[k] for k, c in costs.items())
     total = sum(cpu.values())
-    cores = max(1, math.ceil(total / (assume.window_seconds * assume.efficiency)))
+    useful = assume.window_seconds * assume.efficiency
+    cores = max(1, math.ceil((total - driver) / useful))
     executors = max(1, math.ceil(cores / assume.executor_cores))
     per_executor = [
         c["base_mb"] + c["mb_per_million"] * volume / MILLION / executors
@@ -104,6 +115,8 @@ def predict(
         "volume": volume,
         "cpu_seconds": {k: round(v) for k, v in cpu.items()},
         "cpu_seconds_total": round(total),
+        "driver_cpu_seconds": round(driver),
+        "driver_cores": max(1, math.ceil(driver / useful)),
         "cores": cores,
         "executors": executors,
         "executor_cores": assume.executor_cores,

@@ -213,6 +213,7 @@ def render_cost(curve: dict[str, Any] | None) -> list[str]:
         [
             layer,
             _n(c["cpu_seconds_per_million"]),
+            "-" if c["driver_share"] is None else f"{c['driver_share']:.0%}",
             _n(c["growth_exponent"], 2),
             _n(c["mb_per_million"], 0),
             _n(c["base_mb"], 0),
@@ -222,12 +223,12 @@ def render_cost(curve: dict[str, Any] | None) -> list[str]:
         ]
         for layer, c in model["layers"].items()
     ]
-    header = ["layer", "CPU-s / M events", "growth exponent", "MB / M events", "base MB"]
+    header = ["layer", "CPU-s / M events", "of it driver", "growth exponent", "MB / M events"]
     a = model["assumptions"]
     lines = [
         f"From `bench/results/curve.json`, at {model['from_volume']:,} events a day:",
         "",
-        *_table([*header, "shuffle MB / M events"], rows),
+        *_table([*header, "base MB", "shuffle MB / M events"], rows),
         "",
         f"Predicted cluster, assuming a day's batch within {a['window_seconds']:.0f} s at "
         f"{a['efficiency']:.0%} efficiency, {a['executor_cores']} cores per executor and "
@@ -238,6 +239,8 @@ def render_cost(curve: dict[str, Any] | None) -> list[str]:
         [
             f"{p['volume']:,}",
             f"{p['cpu_seconds_total']:,}",
+            f"{p['driver_cpu_seconds']:,}",
+            str(p["driver_cores"]),
             str(p["cores"]),
             f"{p['executors']} x {p['executor_cores']}",
             _n(p["executor_memory_gb"], 0),
@@ -245,8 +248,8 @@ def render_cost(curve: dict[str, Any] | None) -> list[str]:
         ]
         for p in model["predictions"]
     ]
-    header = ["events/day", "CPU-s a day", "cores", "executors x cores", "GB per executor"]
-    return lines + _table([*header, "shuffle GB"], pred)
+    header = ["events/day", "CPU-s a day", "of it driver", "driver cores", "executor cores"]
+    return lines + _table([*header, "executors x cores", "GB per executor", "shuffle GB"], pred)
 
 
 def load_results(folder: Path) -> Results:

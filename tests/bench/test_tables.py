@@ -140,15 +140,22 @@ def test_the_cost_model_from_the_curve(tmp_path: Path) -> None:
     assert reconcile["shuffle_bytes_per_million"] == 10_000_000
     # reconcile's peak RSS is 2000 MB + 1400 MB per million events in the builder
     assert (reconcile["base_mb"], reconcile["mb_per_million"]) == (2000.0, 1400.0)
+    # Spark's tasks used 1 CPU-s of it: the rest is the driver's
+    assert reconcile["driver_cpu_seconds_at_v0"] == 81.0 and reconcile["driver_share"] == 0.99
     ten = model["predictions"][0]
-    # CPU at 3M: 22 + 42 + 82 = 146 s, linear to 10M: 486.7 s; 50 useful s per core
+    # CPU at 3M: 22 + 42 + 82 = 146 s, 3 s of it in tasks; linear to 10M: 486.7 s and
+    # 10 s; 50 useful seconds per core in the window
     assert ten["volume"] == 10_000_000 and ten["cpu_seconds_total"] == 487
-    assert (ten["cores"], ten["executors"]) == (10, 3)
-    # 1.5 x (2000 + 1400 x 10 / 3) MB = 10,000 MB -> 10 GB
-    assert ten["executor_memory_gb"] == 10
+    assert (ten["driver_cpu_seconds"], ten["driver_cores"]) == (477, 10)
+    assert (ten["cores"], ten["executors"]) == (1, 1)
+    # 1.5 x (2000 + 1400 x 10 / 1 executor) MB = 24,000 MB -> 24 GB
+    assert ten["executor_memory_gb"] == 24
     assert ten["shuffle_gb"] == round(3 * 10_000_000 * 10 / 1024**3, 1)  # 3 layers x 10 MB/M
+    hundred = model["predictions"][1]
+    assert (hundred["cores"], hundred["driver_cores"]) == (2, 96)  # 100 s; 4767 s
     text = "\n".join(render_cost(doc))
-    assert "| layer | CPU-s / M events | growth exponent | MB / M events | base MB |" in text
+    assert "| layer | CPU-s / M events | of it driver | growth exponent | MB / M events |" in text
+    assert "| reconcile | 27.3 | 99% | 1.00 | 1,400 | 2,000 | 10.0 |" in text
     assert "| 100,000,000 |" in text
 
 
