@@ -1,42 +1,45 @@
 """The cost model: per layer CPU-seconds, memory and shuffle per million events, from
 ``curve.json``, and the cluster they predict at larger volumes.
 
-For each layer ``L``, with ``V0`` the largest volume the curve measured:
+Every cost of a layer ``L`` is a line in the volume ``v`` (in millions of ledger
+events a day), ``cost(v) = fixed + per_million * v``: ``per_million`` is the slope of
+the least-squares line through the curve's volumes, and ``fixed`` is set so the line
+passes through the largest volume measured, ``V0`` (the one whose figures matter
+most). A slope that is not positive (noise, or a range where fixed costs dominate)
+does not count as "free": CPU is then taken as all proportional
+(``per_million = cost(V0) / V0``, ``fixed = 0``), memory as not growing
+(``per_million = 0``, ``fixed = rss(V0)``).
 
-* ``cpu_L(V0)``: mean CPU-seconds of the layer over the measured days (the whole
-  process tree, driver and executors, from ``/proc``); per million events
-  ``cpu_L(V0) / (V0 / 1e6)``; of which the driver's ``drv_L(V0) = cpu_L(V0) -
-  exec_L(V0)``, ``exec_L`` the CPU time of Spark's tasks in the layer (event log): the
-  planning, Delta log and Python work that does not spread over executors;
-* growth: ``cpu_L(V) = cpu_L(V0) * (V / V0) ** max(1, kcpu_L)``, ``kcpu_L`` the fitted
-  exponent of CPU-seconds against volume over all curve volumes. Work is taken to grow
-  at least linearly: an exponent below 1 at small volumes measures fixed costs that a
-  larger volume dilutes, not a saving that continues;
-* memory: the least-squares line ``rss_L(v) = base_L + mb_L * v / 1e6`` through the
-  layer's peak RSS at each volume: ``mb_L`` is the MB per million events, ``base_L`` what
-  a process holds at no volume (the JVM, Python, libraries);
-* shuffle: Spark's shuffle bytes written in the layer at ``V0`` per million events,
-  taken as linear.
+* CPU: the mean CPU-seconds of the layer over the measured days, for the whole
+  process tree (driver and executors, from ``/proc``), split into the CPU time of
+  Spark's tasks that ended in the layer (``exec``, from the event log) and the rest,
+  the driver's (``drv``: planning, Delta log work, the driver's Python), which more
+  executors do not shorten. Without task metrics all of it counts as ``exec``.
+* Growth: the proportional part grows as ``(V / V0) ** g`` beyond ``V0`` with
+  ``g = max(1, k)``, ``k`` the exponent of the layer's CPU-seconds between the two
+  largest volumes: a layer that grew faster than its volume is taken to keep doing so.
+* Memory: the layer's peak RSS (``base`` is what a process holds with no data).
+* Shuffle: Spark's shuffle bytes written in the layer, proportional to volume.
 
-A cluster for ``V`` events a day, under :class:`Assumptions`: the day's task CPU
-must fit in ``window_seconds`` at ``efficiency`` of the executors' cores (layers run
-one after the other, each using every core), and the driver's CPU in the same window
-on the driver's cores, both growing as ``cpu_L``:
-``cores = ceil(sum_L (cpu_L(V) - drv_L(V)) / (window_seconds * efficiency))``,
+A cluster for ``V`` events a day, under :class:`Assumptions` (the day's batch runs
+within ``window_seconds``, at ``efficiency`` of the cores; the layers one after the
+other, each using every core):
+``cores = ceil(sum_L exec_L(V) / (window_seconds * efficiency))``,
 ``driver_cores = ceil(sum_L drv_L(V) / (window_seconds * efficiency))``,
 ``executors = ceil(cores / executor_cores)``, and each executor holds ``base_L`` plus
-its share of the volume's working set, with ``headroom``:
+its share of the proportional memory, with ``headroom``:
 ``executor_memory = headroom * max_L(base_L + mb_L * V / 1e6 / executors)``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench.config import LAYERS
-from bench.stats import fit_exponent, linear_fit, rounded
+from bench.stats import linear_fit, pairwise_exponent, rounded
 
 PREDICT_VOLUMES = (10_000_000, 100_000_000)
 MILLION = 1_000_000
@@ -50,6 +53,41 @@ class Assumptions:
     headroom: float = 1.5  # memory safety factor over the fitted working set
 
 
+@dataclass(frozen=True)
+class Line:
+    """``fixed + per_million * v``, ``v`` in millions of events."""
+
+    fixed: float
+    per_million: float
+
+    def at(self, millions: float, v0: float = 0.0, growth: float = 1.0) -> float:
+        """The cost at ``millions``; beyond ``v0`` the proportional part grows as
+        ``(millions / v0) ** growth`` from its value at ``v0``."""
+        if v0 and millions > v0 and growth != 1.0:
+            return self.fixed + self.per_million * v0 * math.pow(millions / v0, growth)
+        return self.fixed + self.per_million * millions
+
+
+def cpu_line(millions: Sequence[float], seconds: Sequence[float]) -> Line:
+    """CPU-seconds as a line through the last point (all proportional if it does not rise)."""
+    fit = linear_fit(millions, seconds)
+    slope = fit[1] if fit else 0.0
+    fixed = seconds[-1] - slope * millions[-1]
+    if slope <= 0 or fixed < 0:
+        return Line(0.0, seconds[-1] / millions[-1])
+    return Line(fixed, slope)
+
+
+def memory_line(millions: Sequence[float], mb: Sequence[float]) -> Line:
+    """Peak RSS as a line through the last point (flat if it does not rise)."""
+    fit = linear_fit(millions, mb)
+    slope = fit[1] if fit else 0.0
+    fixed = mb[-1] - slope * millions[-1]
+    if slope <= 0 or fixed < 0:
+        return Line(mb[-1], 0.0)
+    return Line(fixed, slope)
+
+
 def _measured(curve: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(
         (e for e in curve.get("volumes", []) if "cpu_seconds" in e),
@@ -57,73 +95,98 @@ def _measured(curve: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
+def _executor_cpu(entry: dict[str, Any], layer: str) -> float | None:
+    value = (entry.get("spark_tasks") or {}).get(layer, {}).get("executor_cpu_seconds")
+    return None if value is None else float(value)
+
+
 def layer_costs(curve: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
-    """Per layer: CPU-s, MB and shuffle bytes per million events and the fitted terms."""
+    """Per layer the lines of executor CPU, driver CPU and memory, the growth exponent
+    and the shuffle bytes per million events; None without a measured volume."""
     entries = _measured(curve)
     if not entries:
         return None
-    top = entries[-1]
-    v0 = float(top["volume"])
     millions = [float(e["volume"]) / MILLION for e in entries]
     out: dict[str, dict[str, Any]] = {}
     for layer in LAYERS:
         cpu = [float(e["cpu_seconds"][layer]) for e in entries]
-        rss = [float(e["layer_peak_rss_mb"][layer]) for e in entries]
-        k = fit_exponent([float(e["volume"]) for e in entries], cpu) if len(entries) > 1 else None
-        fit = linear_fit(millions, rss)
-        tasks = (top.get("spark_tasks") or {}).get(layer, {})
-        shuffle, executor = tasks.get("shuffle_write_bytes"), tasks.get("executor_cpu_seconds")
-        # without task metrics (no event log) all of the work counts as the executors'
-        driver = None if executor is None else max(cpu[-1] - float(executor), 0.0)
+        tasks = [_executor_cpu(e, layer) for e in entries]
+        executor = (
+            cpu
+            if None in tasks
+            else [min(float(t or 0), c) for t, c in zip(tasks, cpu, strict=True)]
+        )
+        driver = [c - x for c, x in zip(cpu, executor, strict=True)]
+        k = (
+            pairwise_exponent(millions[-2], cpu[-2], millions[-1], cpu[-1])
+            if len(entries) > 1
+            else None
+        )
+        shuffle = (entries[-1].get("spark_tasks") or {}).get(layer, {}).get("shuffle_write_bytes")
+        lines = {
+            "executor_cpu": cpu_line(millions, executor),
+            "driver_cpu": cpu_line(millions, driver) if any(driver) else Line(0.0, 0.0),
+            "memory_mb": memory_line(
+                millions, [float(e["layer_peak_rss_mb"][layer]) for e in entries]
+            ),
+        }
         out[layer] = {
-            "cpu_seconds_at_v0": cpu[-1],
-            "cpu_seconds_per_million": rounded(cpu[-1] / (v0 / MILLION), 2),
-            "driver_cpu_seconds_at_v0": rounded(driver, 2),
-            "driver_share": rounded(driver / cpu[-1], 2)
-            if driver is not None and cpu[-1]
+            **{
+                f"{name}_{part}": rounded(getattr(line, part), 2)
+                for name, line in lines.items()
+                for part in ("fixed", "per_million")
+            },
+            "cpu_seconds_per_million": rounded(
+                lines["executor_cpu"].per_million + lines["driver_cpu"].per_million, 2
+            ),
+            "driver_share_at_v0": rounded(driver[-1] / cpu[-1], 2)
+            if cpu[-1] and None not in tasks
             else None,
-            "k_cpu": rounded(k),
+            "k_cpu_last_two": rounded(k),
             "growth_exponent": rounded(max(1.0, k if k is not None else 1.0)),
-            "base_mb": rounded(fit[0], 1) if fit and fit[1] > 0 else None,
-            "mb_per_million": rounded(fit[1], 1) if fit and fit[1] > 0 else None,
             "shuffle_bytes_per_million": None
             if shuffle is None
-            else round(float(shuffle) / (v0 / MILLION)),
+            else round(float(shuffle) / millions[-1]),
         }
     return out
+
+
+def _line(costs: dict[str, Any], name: str) -> Line:
+    return Line(float(costs[f"{name}_fixed"]), float(costs[f"{name}_per_million"]))
 
 
 def predict(
     costs: dict[str, dict[str, Any]], v0: int, volume: int, assume: Assumptions
 ) -> dict[str, Any]:
     """Cores, executors, executor memory and driver cores for ``volume`` events a day."""
-    scale = {layer: (volume / v0) ** c["growth_exponent"] for layer, c in costs.items()}
-    cpu = {layer: c["cpu_seconds_at_v0"] * scale[layer] for layer, c in costs.items()}
-    driver = sum((c["driver_cpu_seconds_at_v0"] or 0.0) * scale[k] for k, c in costs.items())
-    total = sum(cpu.values())
+    at, base = volume / MILLION, v0 / MILLION
+
+    def cpu(layer: str, name: str) -> float:
+        c = costs[layer]
+        return _line(c, name).at(at, base, float(c["growth_exponent"]))
+
+    executor = {layer: cpu(layer, "executor_cpu") for layer in costs}
+    driver = {layer: cpu(layer, "driver_cpu") for layer in costs}
     useful = assume.window_seconds * assume.efficiency
-    cores = max(1, math.ceil((total - driver) / useful))
+    cores = max(1, math.ceil(sum(executor.values()) / useful))
     executors = max(1, math.ceil(cores / assume.executor_cores))
-    per_executor = [
-        c["base_mb"] + c["mb_per_million"] * volume / MILLION / executors
-        for c in costs.values()
-        if c["base_mb"] is not None and c["mb_per_million"] is not None
-    ]
-    memory = assume.headroom * max(per_executor) if per_executor else None
+    memory = assume.headroom * max(
+        c["memory_mb_fixed"] + c["memory_mb_per_million"] * at / executors for c in costs.values()
+    )
     shuffle = [c["shuffle_bytes_per_million"] for c in costs.values()]
     return {
         "volume": volume,
-        "cpu_seconds": {k: round(v) for k, v in cpu.items()},
-        "cpu_seconds_total": round(total),
-        "driver_cpu_seconds": round(driver),
-        "driver_cores": max(1, math.ceil(driver / useful)),
+        "cpu_seconds": {k: round(executor[k] + driver[k]) for k in costs},
+        "cpu_seconds_total": round(sum(executor.values()) + sum(driver.values())),
+        "driver_cpu_seconds": round(sum(driver.values())),
+        "driver_cores": max(1, math.ceil(sum(driver.values()) / useful)),
         "cores": cores,
         "executors": executors,
         "executor_cores": assume.executor_cores,
-        "executor_memory_gb": None if memory is None else math.ceil(memory / 1024),
+        "executor_memory_gb": math.ceil(memory / 1024),
         "shuffle_gb": None
         if None in shuffle
-        else round(sum(int(s) for s in shuffle) * volume / MILLION / 1024**3, 1),
+        else round(sum(int(s) for s in shuffle) * at / 1024**3, 1),
     }
 
 

@@ -212,23 +212,24 @@ def render_cost(curve: dict[str, Any] | None) -> list[str]:
     rows = [
         [
             layer,
+            _n(c["executor_cpu_fixed"] + c["driver_cpu_fixed"]),
             _n(c["cpu_seconds_per_million"]),
-            "-" if c["driver_share"] is None else f"{c['driver_share']:.0%}",
+            _n(c["driver_cpu_per_million"]),
             _n(c["growth_exponent"], 2),
-            _n(c["mb_per_million"], 0),
-            _n(c["base_mb"], 0),
+            _n(c["memory_mb_fixed"], 0),
+            _n(c["memory_mb_per_million"], 0),
             "-"
             if c["shuffle_bytes_per_million"] is None
             else _n(c["shuffle_bytes_per_million"] / 1e6, 1),
         ]
         for layer, c in model["layers"].items()
     ]
-    header = ["layer", "CPU-s / M events", "of it driver", "growth exponent", "MB / M events"]
+    header = ["layer", "fixed CPU-s", "CPU-s / M events", "of it driver", "growth exponent"]
     a = model["assumptions"]
     lines = [
-        f"From `bench/results/curve.json`, at {model['from_volume']:,} events a day:",
+        f"From `bench/results/curve.json`, lines through {model['from_volume']:,} events a day:",
         "",
-        *_table([*header, "base MB", "shuffle MB / M events"], rows),
+        *_table([*header, "base MB", "MB / M events", "shuffle MB / M events"], rows),
         "",
         f"Predicted cluster, assuming a day's batch within {a['window_seconds']:.0f} s at "
         f"{a['efficiency']:.0%} efficiency, {a['executor_cores']} cores per executor and "

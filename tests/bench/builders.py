@@ -32,7 +32,7 @@ def day_report(volume: int, scale: float) -> dict[str, Any]:
     tasks = {
         d["as_of"]: {
             k: {
-                "executor_cpu_seconds": 1.0,
+                "executor_cpu_seconds": 0.25 * d["layer_cpu_seconds"][k],
                 "shuffle_write_bytes": volume * 10,
                 "shuffle_read_bytes": volume * 10,
                 "memory_spilled_bytes": 0,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench.config import BenchConfig
-from bench.cost import Assumptions, cost_model
+from bench.cost import Assumptions, Line, cost_model, cpu_line, memory_line
 from bench.curve import summarize, volume_entry
 from bench.month import month_summary
 from bench.svg import chart, volume_label
@@ -129,41 +129,59 @@ def test_the_10m_table() -> None:
     assert "| reconcile | 200.0 | merged a / b |" in text  # a pipe cannot break the table
 
 
+def test_cost_lines_pass_through_the_largest_volume() -> None:
+    assert cpu_line([1.0, 3.0], [110.0, 130.0]) == Line(100.0, 10.0)  # fixed + marginal
+    assert cpu_line([1.0, 3.0], [130.0, 110.0]) == Line(0.0, 110.0 / 3)  # never free
+    assert cpu_line([3.0], [60.0]) == Line(0.0, 20.0)
+    assert memory_line([0.3, 1.0, 3.0], [2420.0, 3400.0, 6200.0]) == Line(
+        pytest.approx(2000.0), pytest.approx(1400.0)
+    )
+    assert memory_line([1.0, 3.0], [4000.0, 3900.0]) == Line(3900.0, 0.0)  # did not grow
+    line = Line(100.0, 10.0)
+    assert line.at(30.0) == 400.0
+    assert line.at(30.0, 3.0, 1.5) == pytest.approx(100.0 + 30.0 * 10**1.5)
+    assert line.at(2.0, 3.0, 1.5) == 120.0  # below the largest volume: the line
+
+
 def test_the_cost_model_from_the_curve(tmp_path: Path) -> None:
     doc = _curve_doc(tmp_path, 1.0)
     model = cost_model(doc, assume=Assumptions(window_seconds=100, efficiency=0.5))
     assert model is not None and model["from_volume"] == 3_000_000
     reconcile = model["layers"]["reconcile"]
-    # 3M events: reconcile took 10 x 4.1 s on average, CPU twice that
+    # reconcile: 8.2 CPU-s per 300k events, a quarter of it in Spark's tasks
     assert reconcile["cpu_seconds_per_million"] == pytest.approx(82.0 / 3, abs=0.01)
+    assert reconcile["driver_cpu_per_million"] == pytest.approx(61.5 / 3, abs=0.01)
+    assert reconcile["executor_cpu_fixed"] == 0.0 and reconcile["driver_share_at_v0"] == 0.75
     assert reconcile["growth_exponent"] == 1.0
     assert reconcile["shuffle_bytes_per_million"] == 10_000_000
-    # reconcile's peak RSS is 2000 MB + 1400 MB per million events in the builder
-    assert (reconcile["base_mb"], reconcile["mb_per_million"]) == (2000.0, 1400.0)
-    # Spark's tasks used 1 CPU-s of it: the rest is the driver's
-    assert reconcile["driver_cpu_seconds_at_v0"] == 81.0 and reconcile["driver_share"] == 0.99
-    ten = model["predictions"][0]
-    # CPU at 3M: 22 + 42 + 82 = 146 s, 3 s of it in tasks; linear to 10M: 486.7 s and
-    # 10 s; 50 useful seconds per core in the window
+    # its peak RSS is 2000 MB + 1400 MB per million events in the builder
+    assert (reconcile["memory_mb_fixed"], reconcile["memory_mb_per_million"]) == (2000.0, 1400.0)
+    ten, hundred = model["predictions"]
+    # CPU at 3M: 22 + 42 + 82 = 146 s, linear to 10M: 486.7 s, 121.7 s of it in
+    # tasks; 50 useful seconds per core in the window
     assert ten["volume"] == 10_000_000 and ten["cpu_seconds_total"] == 487
-    assert (ten["driver_cpu_seconds"], ten["driver_cores"]) == (477, 10)
-    assert (ten["cores"], ten["executors"]) == (1, 1)
+    assert (ten["driver_cpu_seconds"], ten["driver_cores"]) == (365, 8)
+    assert (ten["cores"], ten["executors"]) == (3, 1)
     # 1.5 x (2000 + 1400 x 10 / 1 executor) MB = 24,000 MB -> 24 GB
     assert ten["executor_memory_gb"] == 24
     assert ten["shuffle_gb"] == round(3 * 10_000_000 * 10 / 1024**3, 1)  # 3 layers x 10 MB/M
-    hundred = model["predictions"][1]
-    assert (hundred["cores"], hundred["driver_cores"]) == (2, 96)  # 100 s; 4767 s
+    # 100M: 1216.7 task seconds -> 25 cores, 7 executors of 1.5 x (2000 + 140000 / 7) MB
+    assert (hundred["cores"], hundred["executors"], hundred["driver_cores"]) == (25, 7, 73)
+    assert hundred["executor_memory_gb"] == 33
     text = "\n".join(render_cost(doc))
-    assert "| layer | CPU-s / M events | of it driver | growth exponent | MB / M events |" in text
-    assert "| reconcile | 27.3 | 99% | 1.00 | 1,400 | 2,000 | 10.0 |" in text
+    assert "| layer | fixed CPU-s | CPU-s / M events | of it driver | growth exponent |" in text
+    assert "| reconcile | 0.0 | 27.3 | 20.5 | 1.00 | 2,000 | 1,400 | 10.0 |" in text
     assert "| 100,000,000 |" in text
 
 
-def test_work_never_grows_slower_than_linear_in_the_model(tmp_path: Path) -> None:
-    model = cost_model(_curve_doc(tmp_path, 0.6))
+def test_a_layer_growing_faster_than_its_volume_keeps_its_exponent(tmp_path: Path) -> None:
+    model = cost_model(_curve_doc(tmp_path, 1.2))
     assert model is not None
-    assert all(c["k_cpu"] == pytest.approx(0.6, abs=5e-3) for c in model["layers"].values())
-    assert all(c["growth_exponent"] == 1.0 for c in model["layers"].values())
+    reconcile = model["layers"]["reconcile"]
+    assert reconcile["growth_exponent"] == pytest.approx(1.2, abs=5e-3)
+    shallow = cost_model(_curve_doc(tmp_path, 0.6))
+    assert shallow is not None
+    assert all(c["growth_exponent"] == 1.0 for c in shallow["layers"].values())
 
 
 def test_the_chart_is_deterministic_svg() -> None:
