@@ -87,6 +87,20 @@ class Holder:
             return None
 
 
+def _live(holder: Holder | None, age: float, stale_seconds: float) -> bool:
+    """Whether ``holder`` still holds the lease; a stale holder is taken over (said)."""
+    if holder is None or holder.released:
+        return False
+    if age < stale_seconds:
+        return True
+    log.warning(
+        "writer lease of %s is stale (no heartbeat for %.0fs): taking it over",
+        holder.describe(),
+        age,
+    )
+    return False
+
+
 class LeaseStore(Protocol):
     """Where the lease lives; every method is atomic with respect to other writers."""
 
@@ -153,14 +167,8 @@ class LocalLeaseStore:
             current = self._current()
             if current is not None:
                 holder, age = current
-                if holder is not None and not holder.released and age < stale_seconds:
+                if _live(holder, age, stale_seconds):
                     return holder
-                if holder is not None and not holder.released:
-                    log.warning(
-                        "writer lease of %s is stale (no heartbeat for %.0fs): taking it over",
-                        holder.describe(),
-                        age,
-                    )
                 self.path.unlink()
             try:
                 self._write(me, exclusive=True)
@@ -251,14 +259,8 @@ class S3LeaseStore:
         if current is None:  # released and removed meanwhile: try again right away
             return me if not self._put(me, IfNoneMatch="*") else None
         holder, age, etag = current
-        if holder is not None and not holder.released and age < stale_seconds:
+        if _live(holder, age, stale_seconds):
             return holder
-        if holder is not None and not holder.released:
-            log.warning(
-                "writer lease of %s is stale (no heartbeat for %.0fs): taking it over",
-                holder.describe(),
-                age,
-            )
         if self._put(me, IfMatch=etag):
             return None
         current = self._current()  # another writer won the takeover

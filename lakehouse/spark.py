@@ -139,6 +139,9 @@ def session_conf(settings: Settings, env: Mapping[str, str] | None = None) -> di
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # Spark renders the whole plan as a string on every adaptive re-plan, for the
+        # UI's listeners; the reconcile plans are large and the text is never read
+        "spark.sql.maxPlanStringLength": "1000000",
         "spark.sql.ansi.enabled": "true",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # Gold must stay readable by the `deltalake` package: no deletion vectors.

@@ -200,30 +200,49 @@ def searched(leg: Leg, breaks: DataFrame, left_pool: DataFrame, right_pool: Data
             for side, pool in (("left", right_pool), ("right", left_pool))
         ],
     )
+    # Each rule's tests become columns first and are picked by reference: written as
+    # one expression, every pick repeats every rule's tests and the plan (and its
+    # string, which Spark builds on each adaptive re-plan) grows with rules squared.
     tested = [_tested(rule, _oriented(i)) for i, rule in enumerate(rules)]
+    n = len(tested)
+    per_rule = pairs.select(
+        "b_item_id",
+        "b_side",
+        "c_item_id",
+        "date_distance",
+        *[t[0].alias(f"__criteria{i}") for i, t in enumerate(tested)],
+        *[t[2].alias(f"__score{i}") for i, t in enumerate(tested)],
+    )
+    per_rule = per_rule.select(
+        "*", *[failed(F.col(f"__criteria{i}")).alias(f"__failed{i}") for i in range(n)]
+    )
     # the rule each pair fails least: the first in order among the fewest failures
-    best = F.array_min(F.array(*[t[1] * 1000 + i for i, t in enumerate(tested)])) % 1000
-    pick = {
-        name: reduce(
-            lambda acc, i: F.when(best == i, tested[i][k]).otherwise(acc),
-            range(1, len(tested)),
-            tested[0][k],
+    per_rule = per_rule.withColumn(
+        "__best",
+        F.array_min(F.array(*[F.col(f"__failed{i}") * 1000 + i for i in range(n)])) % 1000,
+    )
+    best = F.col("__best")
+
+    def pick(column: str) -> Column:
+        return reduce(
+            lambda acc, i: F.when(best == i, F.col(f"__{column}{i}")).otherwise(acc),
+            range(1, n),
+            F.col(f"__{column}0"),
         )
-        for k, name in enumerate(("criteria", "failed", "score"))
-    }
+
     rule_name = reduce(
         lambda acc, i: F.when(best == i, F.lit(rules[i].name)).otherwise(acc),
-        range(1, len(rules)),
+        range(1, n),
         F.lit(rules[0].name),
     )
-    scored = pairs.select(
+    scored = per_rule.select(
         F.col("b_item_id").alias("item_id"),
         F.col("b_side").alias("side"),
         F.col("c_item_id").alias("candidate_id"),
         rule_name.alias("rule"),
-        F.round(pick["score"], 4).alias("score"),
-        pick["failed"].cast("int").alias("failed"),
-        pick["criteria"].alias("criteria"),
+        F.round(pick("score"), 4).alias("score"),
+        pick("failed").cast("int").alias("failed"),
+        pick("criteria").alias("criteria"),
         "date_distance",
     )
     order = Window.partitionBy("item_id").orderBy(

@@ -8,32 +8,17 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
+from pyspark.sql.types import StructType
 
 from lakehouse.constants import BREAK_STATES
-from lakehouse.gold.common import RUN_FIELDS, STEP, with_run_columns
+from lakehouse.gold import recon_items
+from lakehouse.gold.common import STEP, with_run_columns
 from lakehouse.io import RunContext, TableSpec, merge
-from lakehouse.silver.common import MONEY
 
+# an open break is its recon_items row without the rule that (never) paired it and
+# without the close marker
 SCHEMA = StructType(
-    [
-        StructField("leg", StringType(), False),
-        StructField("item_id", StringType(), False),
-        StructField("side", StringType(), True),
-        StructField("source", StringType(), True),
-        StructField("partner", StringType(), True),
-        StructField("item_ref", StringType(), True),
-        StructField("business_date", DateType(), True),
-        StructField("amount", MONEY, True),
-        StructField("currency", StringType(), True),
-        StructField("reference", StringType(), True),
-        StructField("state", StringType(), True),
-        StructField("reason_code", StringType(), True),
-        StructField("match_id", StringType(), True),
-        StructField("age_days", IntegerType(), True),
-        StructField("aging_bucket", StringType(), True),
-        *RUN_FIELDS,
-    ]
+    [f for f in recon_items.SCHEMA.fields if f.name not in ("rule", "_closed_as_of")]
 )
 
 SPEC = TableSpec(

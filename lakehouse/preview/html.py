@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse.preview.diff import KINDS
-from lakehouse.report import CSP, CSS, esc, fmt_int, fmt_money, fmt_rate, write_page
+from lakehouse.report import esc, fmt_int, fmt_money, fmt_rate, page_head, write_page
 
 TITLES = {
     "new_match": "New matches",
@@ -163,17 +163,7 @@ def render(doc: Mapping[str, Any], generated_at: datetime | None = None) -> str:
         else "These rules change the books: see below."
     )
     preview = doc.get("preview", {})
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">
-<meta name="generator" content="lakehouse preview">
-<title>{esc(title)}</title>
-<style>{CSS}{EXTRA_CSS}</style>
-</head>
-<body>
+    return f"""{page_head(title, "lakehouse preview", css=EXTRA_CSS)}
 <header>
 <h1>{esc(title)}</h1>
 <p>Generated {esc(stamp)} &middot; preview {esc(preview.get("id", "-"))} &middot;

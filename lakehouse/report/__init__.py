@@ -43,11 +43,9 @@ from lakehouse.report.charts import (
 )
 from lakehouse.report.data import ReportData, load_report_data, top_breaks
 from lakehouse.report.fmt import esc, fmt_int, fmt_money, fmt_rate
-from lakehouse.report.page import CSP, CSS, render_report, write_page, write_report
+from lakehouse.report.page import page_head, render_report, write_page, write_report
 
 __all__ = [
-    "CSP",
-    "CSS",
     "ReportData",
     "aging_chart",
     "esc",
@@ -59,6 +57,7 @@ __all__ = [
     "line_chart",
     "load_report_data",
     "match_rate_chart",
+    "page_head",
     "render_report",
     "top_breaks",
     "write_page",

@@ -209,6 +209,23 @@ CSP = (
 )
 
 
+def page_head(title: str, generator: str, css: str = "", script: str = "") -> str:
+    """The document's start up to ``<body>``: charset, viewport, the policy that forbids
+    any network access, the title and inline styles (and script)."""
+    hook = f"\n<script>{script}</script>" if script else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">
+<meta name="generator" content="{esc(generator)}">
+<title>{esc(title)}</title>
+<style>{CSS}{css}</style>{hook}
+</head>
+<body>"""
+
+
 def render_report(data: ReportData, generated_at: datetime | None = None) -> str:
     """The whole report as one HTML string (no external references)."""
     generated_at = generated_at or datetime.now(UTC)
@@ -216,18 +233,7 @@ def render_report(data: ReportData, generated_at: datetime | None = None) -> str
     run_days = {as_day(r["as_of_date"]) for r in data.summary}
     sources = ", ".join(f"{name} v{version}" for name, version in data.versions.items())
     title = f"Reconciliation report as of {data.as_of.isoformat()}"
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">
-<meta name="generator" content="lakehouse report">
-<title>{esc(title)}</title>
-<style>{CSS}</style>
-<script>{ERROR_HOOK}</script>
-</head>
-<body>
+    return f"""{page_head(title, "lakehouse report", script=ERROR_HOOK)}
 <header>
 <h1>{esc(title)}</h1>
 <p>Generated {esc(stamp)} &middot; as-of date {esc(data.as_of.isoformat())} &middot;

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def _write_correction(landing: Path) -> str:
     header, first = source.read_text().splitlines()[:2]
     fields = first.split(",")
     amount = header.split(",").index("amount")
-    fields[amount] = f"{float(fields[amount]) + 1:.2f}"
+    fields[amount] = str(Decimal(fields[amount]) + Decimal("1.00"))
     target = landing / "ledger" / f"ledger_{LAST.isoformat()}_correction.csv"
     target.write_text(f"{header}\r\n{','.join(fields)}\r\n")
     return fields[0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from lakehouse.silver import bank_transactions
+from lakehouse.silver.common import HASH_HEX
 from tests.builders import bronze_bank
 
 KEY = "k"
@@ -21,7 +22,7 @@ def test_sign_from_credit_debit_and_masking(spark):
         assert row.account_id.startswith("****4300#")
         assert row.statement_id != "S1"  # BAI2 statement ids embed the account number
         assert "NL91ABNA0417164300" not in str(row.asDict().values())
-        assert row.counterparty != "Jane Doe" and len(row.counterparty) == 16
+        assert row.counterparty != "Jane Doe" and len(row.counterparty) == HASH_HEX
         assert row.counterparty_account.startswith("****3000#")
 
 

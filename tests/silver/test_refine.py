@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from pyspark.sql import functions as F
 
+from lakehouse.errors import LakehouseError
 from lakehouse.io import read, table_path
 from lakehouse.pipeline import context, run_ingest, run_refine
 from lakehouse.silver import ledger_entries
@@ -64,8 +66,10 @@ def test_refine_reads_only_rows_ingested_since_its_watermark(spark, settings):
     amounts = {r.entry_id: str(r.amount) for r in silver.select("entry_id", "amount").collect()}
     assert amounts == {"E1": "10.00", "E2": "25.00", "E3": "30.00"}
 
-    # re-running the first day after the second never brings the old E2 back
-    run_refine(spark, context(settings, DAY1))
+    # refining the first day again after the second is refused, naming the command
+    # that reprocesses it; the old E2 never comes back
+    with pytest.raises(LakehouseError, match="lakehouse run --date 2026-11-02"):
+        run_refine(spark, context(settings, DAY1))
     silver = read(spark, settings, ledger_entries.SPEC).where(F.col("entry_id") == "E2")
     assert [str(r.amount) for r in silver.collect()] == ["25.00"]
 
