@@ -25,7 +25,12 @@ SERIES = (*LAYERS, "total")
 def month_summary(days: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """``last_over_first`` and ``last3_over_first3`` per layer and end to end, from the
     measured days' seconds (``{"ingest": s, ..., "total": s}`` per day, in order)."""
-    out: dict[str, Any] = {"last_over_first": {}, "last3_over_first3": {}}
+    # mean of the last 3 over the first 3; fewer days shrink both windows to half the run
+    out: dict[str, Any] = {
+        "last_over_first": {},
+        "last3_over_first3": {},
+        "window_days": min(3, len(days) // 2),
+    }
     for series in SERIES:
         values = [float(d[series]) for d in days]
         out["last_over_first"][series] = rounded(last_over_first(values))

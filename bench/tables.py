@@ -127,18 +127,20 @@ def render_month(month: dict[str, Any] | None) -> list[str]:
         f"SparkSession, {_machine(month)}.",
         "",
     ]
+    window = month.get("window_days", 3)
     ratio_rows = [
         [label, *(_n(month[key].get(k), 2) for k in SERIES)]
         for label, key in (
             ("last day / first day", "last_over_first"),
-            ("mean of last 3 / first 3", "last3_over_first3"),
+            (f"mean of last {window} / first {window}", "last3_over_first3"),
         )
     ]
     lines += _table(["", *LAYERS, "end to end"], ratio_rows)
     within = month.get("targets", {}).get("within")
     lines += [
         "",
-        f"Target <= {TARGETS['month_last_over_first']} end to end (mean of last 3 / first 3): "
+        f"Target <= {TARGETS['month_last_over_first']} end to end "
+        f"(mean of last {window} / first {window}): "
         f"{_yes(within)}.",
         "",
     ]

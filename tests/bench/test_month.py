@@ -19,6 +19,7 @@ def test_last_over_first_per_layer_and_end_to_end() -> None:
     assert out["last_over_first"]["reconcile"] == pytest.approx(60 / 31, abs=1e-3)
     assert out["last_over_first"]["total"] == pytest.approx(90 / 61, abs=1e-3)
     assert out["last3_over_first3"]["reconcile"] == pytest.approx(59 / 32, abs=1e-3)
+    assert out["window_days"] == 3
     assert out["targets"] == {"last_over_first_max": 1.2, "within": False}
 
 
@@ -34,6 +35,7 @@ def test_one_noisy_day_does_not_decide_the_target() -> None:
 def test_a_single_day_gives_no_ratio() -> None:
     out = month_summary([day("d1", 1.0, 1.0, 1.0)])
     assert out["last_over_first"]["total"] is None and out["targets"]["within"] is None
+    assert month_summary([day(f"d{i}", 1.0, 1.0, 1.0) for i in range(5)])["window_days"] == 2
 
 
 def _log(table: Path, commits: int, checkpoints: list[int], interval: int | None = None) -> None:
