@@ -155,6 +155,13 @@ def storage_problems(root: str | Path) -> list[str]:
     return problems
 
 
+def _utc(value: Any) -> pd.Timestamp:
+    """A watermark as a naive UTC timestamp: the close records it without a zone (Spark's
+    session zone is UTC), deltalake reads the refine state's with one."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+
+
 def _close_problems(root: Path, marks: dict[str, Any]) -> list[str]:
     path = root / "gold" / "_open_items"
     if not (path / "_delta_log").is_dir():
@@ -168,7 +175,7 @@ def _close_problems(root: Path, marks: dict[str, Any]) -> list[str]:
     recorded = json.loads(last["watermarks"])
     problems = []
     for name, mark in recorded.items():
-        if mark is not None and pd.Timestamp(mark) != pd.Timestamp(marks.get(name)):
+        if mark is not None and _utc(mark) != _utc(marks.get(name)):
             problems.append(
                 f"gold._open_items: the close of {last['as_of']} saw {name} through {mark}, "
                 f"refine is through {marks.get(name)}"
