@@ -26,6 +26,10 @@ DAYS = 3
 LAST = START + timedelta(days=DAYS - 1)
 CORRECTED_ENTRY_DAY = START + timedelta(days=1)
 
+# CI runs the cheaper faults; LAKEHOUSE_FAULTS_LONG=1 (the bench machine) runs them all
+LONG = os.environ.get("LAKEHOUSE_FAULTS_LONG") == "1"
+long_only = pytest.mark.skipif(not LONG, reason="long variant: LAKEHOUSE_FAULTS_LONG=1")
+
 # a crashed holder's writer lease is stale after 2 x 0.25 s: the re-run need not wait
 FAST_LEASE = {
     "LAKEHOUSE__LEASE__HEARTBEAT_SECONDS": "0.25",

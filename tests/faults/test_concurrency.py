@@ -15,7 +15,7 @@ from datetime import time as clock
 
 import pytest
 
-from tests.faults.conftest import LAST
+from tests.faults.conftest import LAST, long_only
 from tests.faults.crash import finish, run, start
 from tests.faults.invariants import (
     gold_differences,
@@ -33,6 +33,7 @@ SMALL_SPARK = {
 WAITING = "waiting for the writer lease held by"
 
 
+@long_only
 def test_the_same_day_twice_and_an_earlier_day_at_once(clean):
     """`run` of day 3 twice and of day 2 together, on a lakehouse at day 2: one writes at
     a time, and the end equals a clean run whatever the order."""
@@ -70,6 +71,7 @@ def test_a_run_while_maintenance_holds_the_lease_waits_then_fails_naming_it(clea
     assert storage_problems(root) == []  # nothing was written
 
 
+@long_only
 def test_a_decision_recorded_while_a_run_is_in_flight(clean, spark, tmp_path):
     from lakehouse.decisions import record_decision
     from lakehouse.pipeline import run_day

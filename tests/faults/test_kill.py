@@ -4,17 +4,16 @@ day: every invariant of :mod:`tests.faults.invariants` holds and gold equals a c
 run's.
 
 The points are hooks in the code (``lakehouse.faults``), not sleeps. CI runs one
-point per step (``CI_POINTS``); ``LAKEHOUSE_FAULTS_LONG=1`` runs them all.
+point, during the close (``CI_POINTS``); ``LAKEHOUSE_FAULTS_LONG=1`` runs them all.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 
 import pytest
 
-from tests.faults.conftest import LAST, START
+from tests.faults.conftest import LAST, LONG, START, long_only
 from tests.faults.crash import run
 from tests.faults.invariants import gold_differences, quality_totals, storage_problems
 
@@ -35,8 +34,7 @@ POINTS = [
     ("write:gold._open_items", "reconcile: during the close (_open_items)"),
     ("reconcile.before_retention", "reconcile: close written, retention not"),
 ]
-CI_POINTS = {"write:bronze.ledger", "refine.before_watermark", "write:gold._open_items"}
-LONG = os.environ.get("LAKEHOUSE_FAULTS_LONG") == "1"
+CI_POINTS = {"write:gold._open_items"}
 SELECTED = [p for p in POINTS if LONG or p[0] in CI_POINTS]
 
 # a small JVM for the killed run (the test's own Spark session runs the re-run)
@@ -68,7 +66,7 @@ def test_kill_9_then_a_plain_rerun(point, where, clean, spark):
     assert quality_totals(root) == clean.quality, where
 
 
-@pytest.mark.skipif(not LONG, reason="long variant: LAKEHOUSE_FAULTS_LONG=1")
+@long_only
 @pytest.mark.parametrize("point", ["rewind.after_table", "reprocess.between_days#1"])
 def test_kill_9_during_a_reprocessing_then_the_same_command_again(point, clean, spark):
     from lakehouse.pipeline import run_day

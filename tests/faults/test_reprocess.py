@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from deltalake import DeltaTable
@@ -12,7 +13,7 @@ from deltalake import DeltaTable
 from lakehouse.errors import LakehouseError
 from lakehouse.gold.books import Books
 from lakehouse.reprocess import plan
-from tests.faults.conftest import LAST, START
+from tests.faults.conftest import LAST, LONG, START
 from tests.faults.invariants import (
     business_rows,
     gold_differences,
@@ -93,6 +94,8 @@ def test_rerunning_an_earlier_day_ends_where_a_clean_run_ends(clean, spark):
         want = read_table("gold.recon_items", as_of=day, root=str(clean.root))
         assert business_rows(got) == business_rows(want), day
 
+    if not LONG:
+        return
     # a backfill over days already run: the same end state again
     run_days(START, LAST, settings, spark)
     assert gold_differences(root, clean.gold) == []
@@ -114,7 +117,7 @@ def test_a_run_as_of_a_day_reads_silver_as_known_by_that_day(clean, spark):
         return str(rows[0].amount)
 
     # the correction delivered on day 3 is not known by day 2
-    assert float(amount(LAST)) == float(amount(day2)) + 1
+    assert Decimal(amount(LAST)) == Decimal(amount(day2)) + Decimal("1.00")
     # each close recorded the snapshot its run read: reading it again gives the same rows
     assert recorded_snapshot(spark, settings, LAST) == silver_as_known_by(spark, settings, LAST)
     recorded = recorded_snapshot(spark, settings, day2)
