@@ -13,7 +13,7 @@ from deltalake import DeltaTable
 from lakehouse.errors import LakehouseError
 from lakehouse.gold.books import Books
 from lakehouse.reprocess import plan
-from tests.faults.conftest import LAST, LONG, START
+from tests.faults.conftest import LAST, LONG, START, long_only
 from tests.faults.invariants import (
     business_rows,
     gold_differences,
@@ -70,6 +70,7 @@ def _rewinds(root, name: str) -> list[int]:
 
 
 @pytest.mark.spark
+@long_only
 def test_rerunning_an_earlier_day_ends_where_a_clean_run_ends(clean, spark):
     from lakehouse.pipeline import run_day, run_days
     from lakehouse.readers import read_table
@@ -103,6 +104,7 @@ def test_rerunning_an_earlier_day_ends_where_a_clean_run_ends(clean, spark):
 
 
 @pytest.mark.spark
+@long_only
 def test_a_run_as_of_a_day_reads_silver_as_known_by_that_day(clean, spark):
     from lakehouse.gold.close import recorded_snapshot
     from lakehouse.gold.snapshot import silver_as_known_by
