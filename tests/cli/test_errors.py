@@ -16,28 +16,9 @@ import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
-from lakehouse import cli
+from tests.cli.running import one_line_error, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _cli(monkeypatch, capsys, root: Path, *argv: str, **env: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("LAKEHOUSE_ROOT", str(root))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(list(argv))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
-
-
-def _one_line_error(code: int, err: str) -> str:
-    assert code == 2, err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    assert lines[0].startswith("error: ")
-    return lines[0]
 
 
 @pytest.fixture
@@ -72,15 +53,15 @@ def lake(tmp_path: Path) -> Path:
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, lake, argv, says):
-    line = _one_line_error(*_cli(monkeypatch, capsys, lake, *argv)[::2])
+    line = one_line_error(*run_cli(monkeypatch, capsys, lake, *argv)[::2])
     assert says in line
 
 
 def test_a_root_that_is_a_file_is_one_line_before_any_jvm(monkeypatch, capsys, tmp_path):
     root = tmp_path / "a-file"
     root.write_text("not a folder")
-    code, _, err = _cli(monkeypatch, capsys, root, "run", "--date", "2026-11-02")
-    assert "is not a directory; point LAKEHOUSE_ROOT" in _one_line_error(code, err)
+    code, _, err = run_cli(monkeypatch, capsys, root, "run", "--date", "2026-11-02")
+    assert "is not a directory; point LAKEHOUSE_ROOT" in one_line_error(code, err)
 
 
 @pytest.mark.parametrize(
@@ -95,12 +76,16 @@ def test_a_root_that_is_a_file_is_one_line_before_any_jvm(monkeypatch, capsys, t
 def test_a_bad_configuration_override_keeps_its_section_name(
     monkeypatch, capsys, lake, name, value, says
 ):
-    code, _, err = _cli(monkeypatch, capsys, lake, "run", "--date", "2026-11-02", **{name: value})
-    assert says in _one_line_error(code, err)
+    code, _, err = run_cli(
+        monkeypatch, capsys, lake, "run", "--date", "2026-11-02", **{name: value}
+    )
+    assert says in one_line_error(code, err)
 
 
 def test_audit_json_has_exact_money_and_iso_dates(monkeypatch, capsys, lake):
-    code, out, _ = _cli(monkeypatch, capsys, lake, "audit", "--table", "recon_exceptions", "--json")
+    code, out, _ = run_cli(
+        monkeypatch, capsys, lake, "audit", "--table", "recon_exceptions", "--json"
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["version"] == 0 and doc["rows"] == 2

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from lakehouse import cli
 from lakehouse.config import CONF_DIR
 from lakehouse.preview import scratch
+from tests.cli.running import one_line_error, run_cli
 
 RULES = (CONF_DIR / "rules.toml").read_text()
 
@@ -26,24 +26,6 @@ def no_spark(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("preview started Spark before checking its input")
 
     monkeypatch.setattr("lakehouse.spark.get_spark", refuse)
-
-
-def _cli(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], root: Path, *argv: str
-) -> tuple[int, str, str]:
-    monkeypatch.setenv("LAKEHOUSE_ROOT", str(root))
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(list(argv))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
-
-
-def _one_line_error(code: int, err: str) -> str:
-    assert code == 2, err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def _rules(tmp_path: Path, old: str, new: str) -> Path:
@@ -72,8 +54,8 @@ def test_a_bad_rules_file_fails_before_spark_naming_the_file(
 ) -> None:
     rules = _rules(tmp_path, old, new)
     argv = ("preview", "--rules", str(rules), "--start", "2026-11-02", "--end", "2026-11-03")
-    code, _, err = _cli(monkeypatch, capsys, tmp_path / "lake", *argv)
-    line = _one_line_error(code, err)
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path / "lake", *argv)
+    line = one_line_error(code, err)
     assert says in line and str(rules) in line
     assert not (tmp_path / "lake").exists()  # nothing written, not even the scratch
 
@@ -101,18 +83,18 @@ def test_bad_arguments_are_one_line_and_exit_2(
     argv: tuple[str, ...],
     says: str,
 ) -> None:
-    code, _, err = _cli(monkeypatch, capsys, tmp_path / "lake", *argv)
-    assert says in _one_line_error(code, err)
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path / "lake", *argv)
+    assert says in one_line_error(code, err)
 
 
 def test_a_truth_folder_without_the_truth_fails_before_spark(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     argv = ("preview", "--rules", str(CONF_DIR / "rules.toml"), "--start", "2026-11-02")
-    code, _, err = _cli(
+    code, _, err = run_cli(
         monkeypatch, capsys, tmp_path / "lake", *argv, "--end", "2026-11-02", "--truth", "/nope"
     )
-    assert "--truth /nope: no matches.csv or exceptions.csv there" in _one_line_error(code, err)
+    assert "--truth /nope: no matches.csv or exceptions.csv there" in one_line_error(code, err)
 
 
 def test_previews_are_listed_and_dropped(
@@ -131,14 +113,14 @@ def test_previews_are_listed_and_dropped(
     (Path(place.root) / "gold" / "recon_items").mkdir(parents=True)
     (root / "gold" / "recon_items").mkdir(parents=True)  # the real gold: never touched
 
-    code, out, _ = _cli(monkeypatch, capsys, root, "preview", "--list")
+    code, out, _ = run_cli(monkeypatch, capsys, root, "preview", "--list")
     assert code == 0 and kept in out and "loose.toml" in out and "running" in out
 
-    code, _, err = _cli(monkeypatch, capsys, root, "preview", "--drop", kept)
+    code, _, err = run_cli(monkeypatch, capsys, root, "preview", "--drop", kept)
     assert code == 0 and kept in err
     assert not Path(place.root).exists()
     assert (root / "gold" / "recon_items").is_dir()
-    code, out, _ = _cli(monkeypatch, capsys, root, "preview", "--list")
+    code, out, _ = run_cli(monkeypatch, capsys, root, "preview", "--list")
     assert kept not in out
 
 
