@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import Settings, load_settings
-from lakehouse.pipeline import run_day
+from lakehouse.pipeline import run_day, run_days
 from lakehouse.readers import read_table
 from lakehouse.score import score
 from lakehouse.synthetic.generator import generate
@@ -109,7 +109,8 @@ class Decided:
 @pytest.fixture(scope="module")
 def decided(five_days: Run, spark, tmp_path_factory) -> Decided:  # type: ignore[no-untyped-def]
     """A copy of ``five_days`` with three decisions and a break assigned and commented
-    on, then every day run again in order (a full backfill). Tests only read it."""
+    on, then every day run again in order by one backfill (``run_days``: one rewind,
+    each day reconciled once). Tests only read it."""
     from lakehouse.decisions import record_decision
 
     run = _copy(five_days, tmp_path_factory.mktemp("decided"))
@@ -165,7 +166,7 @@ def decided(five_days: Run, spark, tmp_path_factory) -> Decided:  # type: ignore
             **who,
             **extra,
         )
-    _run_all_days(run.settings, spark)
+    run_days(START, LAST, run.settings, spark)
     return Decided(run, left, right, fee, returned, (worked.leg, worked.item_id), decided_at)
 
 
