@@ -11,6 +11,7 @@ the one list of them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -90,3 +91,30 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         code = 1
     sys.exit(code)
+
+
+def _spark_started() -> bool:
+    pyspark = sys.modules.get("pyspark")
+    return pyspark is not None and pyspark.SparkContext._active_spark_context is not None
+
+
+def entry() -> NoReturn:
+    """The ``lakehouse`` command: :func:`main`, then the exit.
+
+    A command that never started Spark leaves with ``os._exit`` once its output is
+    flushed: the Rust and C++ runtimes under ``deltalake`` and ``pyarrow`` can abort the
+    interpreter while their threads are torn down at shutdown (SIGABRT, "terminate called
+    without an active exception", delta-io/delta-rs#2184) after the command has
+    succeeded. A command that started Spark exits normally, so that the JVM is stopped.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else int(done.code is not None)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    if _spark_started():
+        sys.exit(code)
+    os._exit(code)

@@ -1,3 +1,3 @@
-from lakehouse.cli import main
+from lakehouse.cli import entry
 
-main()
+entry()
