@@ -61,7 +61,14 @@ def _backfill(name: str, env: dict[str, str], start: date, end: date, log: Path)
 def _upload(folder: Path, bucket: str, endpoint: str) -> None:
     import boto3
 
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    # MinIO's credentials are the ones this run started it with, not the caller's
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=MINIO_USER,
+        aws_secret_access_key=MINIO_PASSWORD,
+    )
     s3.create_bucket(Bucket=bucket)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         s3.upload_file(str(path), bucket, f"landing/{path.relative_to(folder)}")
