@@ -6,6 +6,7 @@ normally so that the JVM is stopped."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -32,6 +33,7 @@ def test_without_spark_the_command_leaves_through_os_exit_with_its_status(
 ):
     monkeypatch.setattr(sys, "argv", ["lakehouse", *argv])
     monkeypatch.setattr(os, "_exit", _fake_exit)
+    monkeypatch.setattr(cli, "_spark_started", lambda: False)
     with pytest.raises(Exited) as exited:
         cli.entry()
     assert exited.value.code == code
@@ -46,3 +48,16 @@ def test_with_spark_started_the_command_exits_normally(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.entry()
     assert exited.value.code == 2
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["--help"], 0), (["explain"], 2)])
+def test_the_installed_command_returns_the_status_in_a_fresh_process(argv, code):
+    done = subprocess.run(
+        [sys.executable, "-m", "lakehouse.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == code
+    assert (done.stdout if code == 0 else done.stderr).strip()
