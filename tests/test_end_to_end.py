@@ -26,6 +26,7 @@ from lakehouse.pipeline import run_day, run_days
 from lakehouse.readers import read_table
 from lakehouse.score import score
 from lakehouse.synthetic.generator import generate
+from tests.cli.running import run_cli
 
 START = date(2026, 11, 2)
 DAYS = 5
@@ -427,12 +428,8 @@ def test_the_queue_keeps_work_decisions_through_a_backfill(decided: Decided):
 
 
 def _cli(monkeypatch, capsys, run: Run, *argv: str) -> tuple[int, str]:
-    from lakehouse import cli
-
-    monkeypatch.setenv("LAKEHOUSE_ROOT", run.root)
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(list(argv))
-    return int(exit_info.value.code or 0), capsys.readouterr().out
+    code, out, _ = run_cli(monkeypatch, capsys, Path(run.root), *argv)
+    return code, out
 
 
 def test_cli_exceptions_filters_and_csv(five_days, monkeypatch, capsys):

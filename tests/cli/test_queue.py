@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from pathlib import Path
 
 import pytest
 
-from lakehouse import cli
+from tests.cli.running import run_cli
 from tests.workbench.conftest import build
 
 
@@ -21,11 +22,10 @@ def lake(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(list(argv))
-    captured = capsys.readouterr()
-    return int(exit_.value.code or 0), captured.out, captured.err
+@pytest.fixture
+def run(lake, monkeypatch, capsys):
+    """``run(*argv)`` -> (exit status, stdout, stderr) of ``lakehouse ARGV`` on ``lake``."""
+    return functools.partial(run_cli, monkeypatch, capsys, lake / "lake")
 
 
 def _landed(lake: Path) -> list[dict]:
@@ -36,8 +36,8 @@ def _landed(lake: Path) -> list[dict]:
     ]
 
 
-def test_json_has_exact_money_iso_dates_and_filters(lake, capsys):
-    code, out, _ = _run(capsys, "queue", "--format", "json", "--leg", "ledger_bank")
+def test_json_has_exact_money_iso_dates_and_filters(lake, run):
+    code, out, _ = run("queue", "--format", "json", "--leg", "ledger_bank")
     assert code == 0
     document = json.loads(out)
     assert document["as_of"] == "2026-11-04"
@@ -60,16 +60,16 @@ def test_json_has_exact_money_iso_dates_and_filters(lake, capsys):
         (["--as-of", "2026-11-03"], ["LE-BIG", "LE-SMALL"]),
     ],
 )
-def test_csv_filters(lake, capsys, argv, expected):
-    code, out, _ = _run(capsys, "queue", "--format", "csv", *argv)
+def test_csv_filters(lake, run, argv, expected):
+    code, out, _ = run("queue", "--format", "csv", *argv)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert sorted(r["item_id"] for r in rows) == sorted(expected)
 
 
-def test_assign_many_items_in_one_file(lake, capsys):
-    code, out, _ = _run(
-        capsys, "assign", "--leg", "ledger_bank", "--item", "LE-SMALL", "BK-1", "--owner", "eve"
+def test_assign_many_items_in_one_file(lake, run):
+    code, out, _ = run(
+        "assign", "--leg", "ledger_bank", "--item", "LE-SMALL", "BK-1", "--owner", "eve"
     )
     assert code == 0 and "recorded 2 decision(s)" in out
     assert "lakehouse run --date 2026-11-05" in out
@@ -80,11 +80,11 @@ def test_assign_many_items_in_one_file(lake, capsys):
     assert len(list((lake / "land" / "manual_decisions").glob("*.jsonl"))) == 1
 
 
-def test_adjust_and_comment_and_status(lake, capsys):
+def test_adjust_and_comment_and_status(lake, run):
     argv = ["--leg", "ledger_bank", "--item", "LE-SMALL"]
-    assert _run(capsys, "adjust", *argv, "--amount", "-0.34", "--reason", "fee")[0] == 0
-    assert _run(capsys, "comment", *argv, "--text", "asked the bank")[0] == 0
-    assert _run(capsys, "status", *argv, "--status", "PENDING_RESOLUTION")[0] == 0
+    assert run("adjust", *argv, "--amount", "-0.34", "--reason", "fee")[0] == 0
+    assert run("comment", *argv, "--text", "asked the bank")[0] == 0
+    assert run("status", *argv, "--status", "PENDING_RESOLUTION")[0] == 0
     landed = {d["action"]: d for d in _landed(lake)}
     assert landed["adjust"]["amount"] == "-0.34"
     assert landed["comment"]["reason"] == "asked the bank"
@@ -109,16 +109,16 @@ def test_adjust_and_comment_and_status(lake, capsys):
         ),
     ],
 )
-def test_bad_decisions_are_one_line_and_exit_2(lake, capsys, argv, message):
+def test_bad_decisions_are_one_line_and_exit_2(lake, run, argv, message):
     if argv[0] in ("adjust", "match"):
         argv = [*argv, "--reason", "x"]
-    code, _out, err = _run(capsys, *argv)
+    code, _out, err = run(*argv)
     assert code == 2 and message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (lake / "land" / "manual_decisions").exists()
 
 
-def test_force_records_an_item_not_arrived(lake, capsys):
+def test_force_records_an_item_not_arrived(lake, run):
     argv = ["write-off", "--leg", "ledger_bank", "--item", "LE-LATE", "--reason", "x", "--force"]
-    assert _run(capsys, *argv)[0] == 0
+    assert run(*argv)[0] == 0
     assert [d["item_id"] for d in _landed(lake)] == ["LE-LATE"]
