@@ -56,6 +56,47 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     pyspark.core.context.launch_gateway = _refuse_jvm
 
 
+# A pytest-timeout inside a py4j call can leave the one shared SparkSession unusable, and
+# every later Spark test would then fail with an unrelated py4j error. After such a
+# timeout, each later Spark test first probes the session and, if it is broken, fails at
+# once naming the test whose timeout broke it.
+_TIMED_OUT_SPARK_TESTS: list[str] = []
+
+
+def timed_out_under_spark(item: pytest.Item, report: pytest.TestReport) -> bool:
+    """Whether ``report`` is a pytest-timeout failure of a test that used Spark."""
+    return (
+        report.failed
+        and "spark" in getattr(item, "fixturenames", ())
+        and "from pytest-timeout" in str(report.longrepr)
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = (yield).get_result()
+    if timed_out_under_spark(item, report):
+        _TIMED_OUT_SPARK_TESTS.append(item.nodeid)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not _TIMED_OUT_SPARK_TESTS or "spark" not in getattr(item, "fixturenames", ()):
+        return
+    from pyspark.sql import SparkSession
+
+    try:
+        session = SparkSession.getActiveSession()
+        if session is not None:
+            session.range(1).count()
+    except Exception as exc:
+        pytest.fail(
+            f"not run: the shared SparkSession is broken ({type(exc).__name__}) since "
+            f"{_TIMED_OUT_SPARK_TESTS[0]} timed out inside a Spark call: that timeout is "
+            "the failure to fix",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     from lakehouse.config import load_settings
