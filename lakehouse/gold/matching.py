@@ -394,20 +394,20 @@ def match_leg(
 
     What a rule leaves is materialised once for the next rule (not re-derived by each),
     and the rules stop as soon as either side has nothing left: the fallback rules of
-    a leg whose exact rules matched everything cost nothing.
+    a leg whose exact rules matched everything cost nothing. A rule that made no match
+    leaves both sides as they were, already materialised.
     """
     found: DataFrame | None = None
     for index, rule in enumerate(leg.rules):
         made = apply_rule(leg, rule, left, right, forbidden).localCheckpoint()
         found = made if found is None else found.unionByName(made)
-        left = left.join(_members(made, "left"), "item_id", "left_anti")
-        right = right.join(_members(made, "right"), "item_id", "left_anti")
-        if index + 1 < len(leg.rules):
-            right = right.localCheckpoint()
-            if right.isEmpty():
-                break
-            left = left.localCheckpoint()
-            if left.isEmpty():
-                break
+        last = index + 1 == len(leg.rules)
+        if not made.isEmpty():
+            left = left.join(_members(made, "left"), "item_id", "left_anti")
+            right = right.join(_members(made, "right"), "item_id", "left_anti")
+            if not last:
+                left, right = left.localCheckpoint(), right.localCheckpoint()
+        if last or right.isEmpty() or left.isEmpty():
+            break
     assert found is not None
     return LegMatches(found, left, right)

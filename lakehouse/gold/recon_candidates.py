@@ -103,14 +103,15 @@ def _blocked(breaks: DataFrame, pool: DataFrame, side: str, rules: list[Rule]) -
         *[F.expr(getattr(r, other)).cast(MONEY).alias(f"c_cmp{i}") for i, r in enumerate(rules)],
     )
     ref = F.upper(F.trim(F.col("b_reference"))) == F.upper(F.trim(F.col("c_reference")))
-    by_ref = b.where(F.length(F.trim("b_reference")) > 0).join(c, ref)
+    # breaks are a few per thousand items: broadcast them, never shuffle the pool
+    by_ref = F.broadcast(b.where(F.length(F.trim("b_reference")) > 0)).join(c, ref)
     banded = b.withColumn(
         "__band", F.explode(F.array(*[_band(F.col("b_amount")) + d for d in (-1, 0, 1)]))
     )
     near = (F.col("b_currency") == F.col("c_currency")) & (
         F.col("__band") == _band(F.col("c_amount"))
     )
-    by_amount = banded.join(c, near).drop("__band")
+    by_amount = F.broadcast(banded).join(c, near).drop("__band")
     pairs = by_ref.unionByName(by_amount).dropDuplicates(["b_item_id", "c_item_id"])
     days = F.abs(F.datediff(F.col("c_business_date"), F.col("b_business_date")))
     return pairs.where(days <= DAYS).withColumn("date_distance", days)
@@ -248,10 +249,12 @@ def searched(leg: Leg, breaks: DataFrame, left_pool: DataFrame, right_pool: Data
     order = Window.partitionBy("item_id").orderBy(
         "failed", F.desc("score"), "date_distance", "candidate_id"
     )
+    # materialised: the breaks without a candidate are found from it too
     ranked = (
         scored.withColumn("rank", F.row_number().over(order))
         .where(F.col("rank") <= TOP)
         .drop("date_distance")
+        .localCheckpoint()
     )
     alone = breaks.select("item_id", "side").join(ranked.select("item_id"), "item_id", "left_anti")
     none = alone.select(
@@ -278,7 +281,8 @@ def from_matches(members: DataFrame, matches: DataFrame) -> DataFrame:
         F.col("confidence").alias("score"),
         "criteria",
     )
-    joined = members.select("item_id", "side", "match_id").join(m, "match_id")
+    # the members of matches with a break are few: the run's matches are not shuffled
+    joined = F.broadcast(members.select("item_id", "side", "match_id")).join(m, "match_id")
     others = F.when(F.col("side") == "left", F.col("right_ids")).otherwise(F.col("left_ids"))
     return joined.select(
         "item_id",
