@@ -9,12 +9,17 @@ a test that tries fails, naming itself, instead of slowing the lane down unnotic
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+import pytest_timeout
 
 from tests.servers import minio, s3_env, spark_cluster  # noqa: F401  (fixtures for every test)
 
@@ -56,45 +61,50 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     pyspark.core.context.launch_gateway = _refuse_jvm
 
 
-# A pytest-timeout inside a py4j call can leave the one shared SparkSession unusable, and
-# every later Spark test would then fail with an unrelated py4j error. After such a
-# timeout, each later Spark test first probes the session and, if it is broken, fails at
-# once naming the test whose timeout broke it.
-_TIMED_OUT_SPARK_TESTS: list[str] = []
+# pytest-timeout interrupts a test by raising from a SIGALRM handler. Inside a py4j call
+# that leaves the main thread's py4j connection waiting for the interrupted call's answer:
+# the next call on it (pyspark's own clean-up, then every later test) reads that stale
+# answer once the job ends, and one slow test reads as many unrelated py4j failures.
+# For a Spark test the handler first closes that connection (the next call opens a new
+# one) and cancels the running jobs, then fails the test as pytest-timeout does.
 
 
-def timed_out_under_spark(item: pytest.Item, report: pytest.TestReport) -> bool:
-    """Whether ``report`` is a pytest-timeout failure of a test that used Spark."""
-    return (
-        report.failed
-        and "spark" in getattr(item, "fixturenames", ())
-        and "from pytest-timeout" in str(report.longrepr)
-    )
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
-    report = (yield).get_result()
-    if timed_out_under_spark(item, report):
-        _TIMED_OUT_SPARK_TESTS.append(item.nodeid)
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if not _TIMED_OUT_SPARK_TESTS or "spark" not in getattr(item, "fixturenames", ()):
+def release_spark() -> None:
+    """Close the calling thread's py4j connection and cancel Spark's running jobs."""
+    pyspark = sys.modules.get("pyspark")
+    context = pyspark.SparkContext._active_spark_context if pyspark else None
+    if context is None:
         return
-    from pyspark.sql import SparkSession
+    connection = context._gateway._gateway_client.get_thread_connection()
+    if connection is not None:
+        connection.close(reset=True)
+    canceller = threading.Thread(target=context.cancelAllJobs, daemon=True)
+    canceller.start()
+    canceller.join(30)
 
-    try:
-        session = SparkSession.getActiveSession()
-        if session is not None:
-            session.range(1).count()
-    except Exception as exc:
-        pytest.fail(
-            f"not run: the shared SparkSession is broken ({type(exc).__name__}) since "
-            f"{_TIMED_OUT_SPARK_TESTS[0]} timed out inside a Spark call: that timeout is "
-            "the failure to fix",
-            pytrace=False,
-        )
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    if (
+        settings.method != "signal"
+        or threading.current_thread() is not threading.main_thread()
+        or "spark" not in getattr(item, "fixturenames", ())
+    ):
+        return None  # pytest-timeout's own timer
+
+    def handler(signum: int, frame: object) -> None:
+        __tracebackhide__ = True
+        release_spark()
+        pytest_timeout.timeout_sigalrm(item, settings)
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
 
 
 @pytest.fixture(scope="session")

@@ -1,27 +1,53 @@
-"""The conftest's reading of a pytest-timeout failure under Spark, which makes every later
-Spark test fail at once naming the timed-out test when the shared session is broken."""
+"""The conftest's pytest-timeout handler for Spark tests: a test that times out inside
+a Spark call fails alone, and the next Spark test of the session runs normally (without
+the handler it read the interrupted call's answer and failed with a py4j error)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import timed_out_under_spark
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
-TIMEOUT = "Failed: Timeout (>900.0s) from pytest-timeout."
+pytestmark = pytest.mark.spark  # a JVM, in the inner pytest run
+
+CONFTEST = """
+from tests.conftest import pytest_timeout_set_timer, spark  # noqa: F401
+"""
+
+TESTS = """
+import pytest
+
+def test_a_warm_up(spark):
+    assert spark.range(1).count() == 1
+
+@pytest.mark.timeout(10)
+def test_a_spark_call_that_times_out(spark):
+    spark.range(10**11).selectExpr("sum(id * 3 % 7)").collect()
+
+def test_the_next_spark_test(spark):
+    assert spark.range(3).count() == 3
+"""
 
 
-@pytest.mark.parametrize(
-    ("fixtures", "failed", "longrepr", "expected"),
-    [
-        (("spark", "tmp_path"), True, TIMEOUT, True),
-        (("tmp_path",), True, TIMEOUT, False),  # no Spark: nothing shared was broken
-        (("spark",), True, "AssertionError: 1 != 2", False),  # an ordinary failure
-        (("spark",), False, "", False),
-    ],
-)
-def test_only_a_timeout_of_a_spark_test_counts(fixtures, failed, longrepr, expected):
-    item = SimpleNamespace(fixturenames=fixtures)
-    report = SimpleNamespace(failed=failed, longrepr=longrepr)
-    assert timed_out_under_spark(item, report) is expected  # type: ignore[arg-type]
+def test_a_timeout_inside_spark_fails_that_test_alone(tmp_path):
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_timeouts.py").write_text(TESTS)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    out = done.stdout
+    assert "1 failed, 2 passed" in out, out[-3000:]
+    assert "FAILED test_timeouts.py::test_a_spark_call_that_times_out" in out
+    assert "Timeout (>10.0s) from pytest-timeout" in out

@@ -394,20 +394,23 @@ def match_leg(
 
     What a rule leaves is materialised once for the next rule (not re-derived by each),
     and the rules stop as soon as either side has nothing left: the fallback rules of
-    a leg whose exact rules matched everything cost nothing. A rule that made no match
-    leaves both sides as they were, already materialised.
+    a leg whose exact rules matched everything cost nothing. After the first rule, a
+    rule that made no match leaves both sides as the previous rule materialised them.
     """
     found: DataFrame | None = None
     for index, rule in enumerate(leg.rules):
         made = apply_rule(leg, rule, left, right, forbidden).localCheckpoint()
         found = made if found is None else found.unionByName(made)
-        last = index + 1 == len(leg.rules)
-        if not made.isEmpty():
-            left = left.join(_members(made, "left"), "item_id", "left_anti")
-            right = right.join(_members(made, "right"), "item_id", "left_anti")
-            if not last:
-                left, right = left.localCheckpoint(), right.localCheckpoint()
-        if last or right.isEmpty() or left.isEmpty():
-            break
+        if index > 0 and made.isEmpty():
+            continue  # both sides stay as the previous rule left them, materialised
+        left = left.join(_members(made, "left"), "item_id", "left_anti")
+        right = right.join(_members(made, "right"), "item_id", "left_anti")
+        if index + 1 < len(leg.rules):
+            right = right.localCheckpoint()
+            if right.isEmpty():
+                break
+            left = left.localCheckpoint()
+            if left.isEmpty():
+                break
     assert found is not None
     return LegMatches(found, left, right)

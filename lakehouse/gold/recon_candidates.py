@@ -55,6 +55,10 @@ from lakehouse.silver.common import MONEY
 TOP = 3
 BAND = Decimal("10.00")  # width of the amount bands that block the candidate search
 DAYS = 10  # largest business-day distance between a break and a candidate
+# Breaks are a few per thousand items and are broadcast to the search; a day with more
+# than this many (a missing partner file, a preview of a much stricter rule) leaves the
+# joins to the planner instead of building hash tables of that size in the driver.
+BROADCAST_MAX = 200_000
 
 SCHEMA = StructType(
     [
@@ -83,11 +87,21 @@ SPEC = TableSpec(
 _ITEM = ("item_id", "reference", "text", "amount", "currency", "fee", "business_date")
 
 
+def _small(frame: DataFrame) -> bool:
+    return frame.limit(BROADCAST_MAX + 1).count() <= BROADCAST_MAX
+
+
+def _hinted(frame: DataFrame, small: bool) -> DataFrame:
+    return F.broadcast(frame) if small else frame
+
+
 def _band(amount: Column) -> Column:
     return F.floor(amount / F.lit(BAND))
 
 
-def _blocked(breaks: DataFrame, pool: DataFrame, side: str, rules: list[Rule]) -> DataFrame:
+def _blocked(
+    breaks: DataFrame, pool: DataFrame, side: str, rules: list[Rule], small: bool
+) -> DataFrame:
     """(break, candidate) pairs sharing a normalised reference, or a currency and an
     amount band (or a neighbouring one), within ``DAYS`` days; both as ``b_``/``c_``,
     with each rule's compared amounts (``b_cmp<i>``, ``c_cmp<i>``)."""
@@ -104,14 +118,14 @@ def _blocked(breaks: DataFrame, pool: DataFrame, side: str, rules: list[Rule]) -
     )
     ref = F.upper(F.trim(F.col("b_reference"))) == F.upper(F.trim(F.col("c_reference")))
     # breaks are a few per thousand items: broadcast them, never shuffle the pool
-    by_ref = F.broadcast(b.where(F.length(F.trim("b_reference")) > 0)).join(c, ref)
+    by_ref = _hinted(b.where(F.length(F.trim("b_reference")) > 0), small).join(c, ref)
     banded = b.withColumn(
         "__band", F.explode(F.array(*[_band(F.col("b_amount")) + d for d in (-1, 0, 1)]))
     )
     near = (F.col("b_currency") == F.col("c_currency")) & (
         F.col("__band") == _band(F.col("c_amount"))
     )
-    by_amount = F.broadcast(banded).join(c, near).drop("__band")
+    by_amount = _hinted(banded, small).join(c, near).drop("__band")
     pairs = by_ref.unionByName(by_amount).dropDuplicates(["b_item_id", "c_item_id"])
     days = F.abs(F.datediff(F.col("c_business_date"), F.col("b_business_date")))
     return pairs.where(days <= DAYS).withColumn("date_distance", days)
@@ -194,10 +208,11 @@ def searched(leg: Leg, breaks: DataFrame, left_pool: DataFrame, right_pool: Data
     """Candidates of unmatched breaks (item columns and ``side``), at most ``TOP`` each,
     from the other side's unmatched items; one null row for a break without any."""
     rules = [r for r in leg.rules if r.strategy == "one_to_one"] or list(leg.rules[:1])
+    small = _small(breaks)
     pairs = reduce(
         DataFrame.unionByName,
         [
-            _blocked(breaks.where(F.col("side") == side), pool, side, rules)
+            _blocked(breaks.where(F.col("side") == side), pool, side, rules, small)
             for side, pool in (("left", right_pool), ("right", left_pool))
         ],
     )
@@ -282,7 +297,8 @@ def from_matches(members: DataFrame, matches: DataFrame) -> DataFrame:
         "criteria",
     )
     # the members of matches with a break are few: the run's matches are not shuffled
-    joined = F.broadcast(members.select("item_id", "side", "match_id")).join(m, "match_id")
+    wanted = members.select("item_id", "side", "match_id")
+    joined = _hinted(wanted, _small(wanted)).join(m, "match_id")
     others = F.when(F.col("side") == "left", F.col("right_ids")).otherwise(F.col("left_ids"))
     return joined.select(
         "item_id",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from pyspark.sql import functions as F
 
 from lakehouse.gold import recon_candidates
@@ -14,6 +15,10 @@ from tests.builders import leg_items
 
 LEG = load_legs()["ledger_partner"]
 AS_OF = date(2026, 11, 4)
+# broadcast to the search (the usual day) or joined by the planner (a day of many breaks)
+JOINS = pytest.mark.parametrize(
+    "broadcast_max", [recon_candidates.BROADCAST_MAX, 0], ids=["broadcast", "planned"]
+)
 
 
 def _breaks(spark, *rows):
@@ -23,7 +28,11 @@ def _breaks(spark, *rows):
     )
 
 
-def test_unmatched_breaks_get_their_nearest_candidates_or_say_none(spark):
+@JOINS
+def test_unmatched_breaks_get_their_nearest_candidates_or_say_none(
+    spark, broadcast_max, monkeypatch
+):
+    monkeypatch.setattr(recon_candidates, "BROADCAST_MAX", broadcast_max)
     breaks = _breaks(
         spark,
         {"item_id": "L1", "reference": "RP-9", "amount": Decimal("100.00")},
@@ -60,7 +69,11 @@ def test_unmatched_breaks_get_their_nearest_candidates_or_say_none(spark):
     assert (alone["rank"], alone.candidate_id, alone.criteria) == (1, None, None)
 
 
-def test_members_of_a_match_have_its_counterpart_and_recorded_criteria(spark):
+@JOINS
+def test_members_of_a_match_have_its_counterpart_and_recorded_criteria(
+    spark, broadcast_max, monkeypatch
+):
+    monkeypatch.setattr(recon_candidates, "BROADCAST_MAX", broadcast_max)
     members = spark.createDataFrame(
         [("L1", "left", "m1"), ("P1", "right", "m1")],
         "item_id string, side string, match_id string",
