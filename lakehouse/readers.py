@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.asof import close_version
@@ -81,12 +82,24 @@ def _as_of_version(table: DeltaTable, as_of: date) -> int:
     return version
 
 
+def _what_is_there(uri: str) -> str:
+    """The fix for a missing table: the tables its layer holds (a local root), or how to
+    make the lakehouse when the layer holds none."""
+    layer = Path(uri).parent
+    if is_s3(uri) or not layer.is_dir():
+        return "run `make demo` or `lakehouse run`"
+    tables = sorted(p.name for p in layer.iterdir() if (p / "_delta_log").is_dir())
+    if not tables:
+        return "run `make demo` or `lakehouse run`"
+    return f"the tables in {layer.name} are {', '.join(tables)}"
+
+
 def open_table(name: str, as_of: int | date | None = None, root: str | None = None) -> DeltaTable:
     base, s3 = resolve_root(root)
     uri = locate(base, name)
     table = open_delta(uri, s3)
     if table is None:
-        raise LakehouseError(f"{name} not found at {uri}; run `make demo` or `lakehouse run`")
+        raise LakehouseError(f"{name} not found at {uri}; {_what_is_there(uri)}")
     if isinstance(as_of, date):
         table.load_as_version(_as_of_version(table, as_of))
     elif isinstance(as_of, int):

@@ -26,7 +26,7 @@ from lakehouse.pipeline import run_day, run_days
 from lakehouse.readers import read_table
 from lakehouse.score import score
 from lakehouse.synthetic.generator import generate
-from tests.cli.running import run_cli
+from tests.cli.running import one_line_error, run_cli
 
 START = date(2026, 11, 2)
 DAYS = 5
@@ -469,8 +469,12 @@ def test_cli_history_and_audit_by_as_of_date(five_days, monkeypatch, capsys):
 
 
 def test_cli_error_names_the_fix(five_days, monkeypatch, capsys):
-    code, _ = _cli(monkeypatch, capsys, five_days, "audit", "--table", "no_such_table")
-    assert code == 2
+    code, _, err = run_cli(
+        monkeypatch, capsys, Path(five_days.root), "audit", "--table", "no_such_table"
+    )
+    line = one_line_error(code, err)
+    assert "gold.no_such_table not found" in line
+    assert "recon_exceptions" in line and "recon_items" in line  # the tables it does hold
 
 
 def test_runs_from_the_close_equal_whole_window_runs(decided: Decided, spark, tmp_path):

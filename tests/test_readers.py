@@ -40,3 +40,13 @@ def test_read_table_errors_name_the_fix(tmp_path):
         lakehouse.read_table("gold.recon_items", root=str(tmp_path))
     with pytest.raises(LakehouseError, match=r"<layer>\.<table>"):
         lakehouse.read_table("recon_items", root=str(tmp_path))
+
+
+def test_a_table_the_layer_does_not_hold_names_the_tables_it_does(tmp_path):
+    _write(tmp_path, "2026-11-02", [1], "append")
+    (tmp_path / "gold" / "not_a_table").mkdir()
+    with pytest.raises(
+        LakehouseError,
+        match=r"gold\.recon_itemz not found at .*; the tables in gold are daily_summary$",
+    ):
+        lakehouse.read_table("gold.recon_itemz", root=str(tmp_path))
