@@ -89,7 +89,10 @@ def _close_of(row: Row) -> open_items.Close:
     versions = None
     if METADATA_KEY in metadata:
         read = SilverSnapshot.from_metadata(metadata[METADATA_KEY])
-        versions = {name: t.newest for name, t in read.tables.items()}
+        # The version as of the close's day, not the newest it read late rows from: a
+        # row restated in a later version for a later day (a corrected file) was not
+        # read, so its restatement must still make the next run start afresh.
+        versions = {name: t.version for name, t in read.tables.items()}
     return open_items.Close.from_commit(
         date.fromisoformat(row.as_of), row.timestamp, metadata, versions
     )

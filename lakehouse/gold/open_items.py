@@ -69,7 +69,8 @@ class Close:
     closed_at: datetime
     watermarks: dict[str, datetime | None]
     fingerprint: str
-    # per silver table, the newest version the run read (None: not recorded)
+    # per silver table, the version as of the close's day that the run read (None: not
+    # recorded); a restatement after it makes the next run start afresh
     versions: dict[str, int | None] | None = None
 
     def metadata(self) -> dict[str, str]:

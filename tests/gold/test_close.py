@@ -3,6 +3,7 @@ instead of re-reading the whole window."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,7 +11,8 @@ from pyspark.sql import Row
 from pyspark.sql import functions as F
 
 from lakehouse.gold import open_items
-from lakehouse.gold.close import fresh, previous_close, rewrites_rows
+from lakehouse.gold.close import _close_of, fresh, previous_close, rewrites_rows
+from lakehouse.gold.snapshot import METADATA_KEY, SilverSnapshot, TableAsOf
 from lakehouse.io import merge
 from lakehouse.pipeline import context
 from lakehouse.silver import ledger_entries
@@ -87,6 +89,26 @@ def test_a_restated_silver_row_makes_the_next_day_reread_the_window(spark, setti
     merge(restated, settings, ledger_entries.SPEC, ctx, step="refine")
     close, why = previous_close(spark, settings, DAY + timedelta(days=1), "rules-1")
     assert close is None and why.startswith("silver.ledger_entries version 2 (MERGE)")
+
+
+def test_a_close_made_in_a_replay_has_seen_the_versions_as_of_its_day_only():
+    """A replay of D reads silver as of D (version 2) plus late rows dated by D from the
+    newest version (3); a row version 3 restated for a later day was not read, so the
+    close records version 2 and the restatement still makes D + 1 re-read the window."""
+    read = SilverSnapshot(
+        DAY,
+        {
+            "ledger_entries": TableAsOf(2, MARK, 3, MARK + timedelta(hours=1)),
+            "bank_transactions": TableAsOf(1, MARK),
+        },
+    )
+    close = open_items.Close(DAY, MARK, read.watermarks(), "rules-1")
+    row = Row(
+        as_of=DAY.isoformat(),
+        timestamp=MARK,
+        userMetadata=json.dumps({**close.metadata(), METADATA_KEY: read.metadata()}),
+    )
+    assert _close_of(row).versions == {"ledger_entries": 2, "bank_transactions": 1}
 
 
 def test_fresh_rows_are_those_the_close_had_not_seen(spark):
