@@ -114,7 +114,12 @@ class SilverSnapshot:
                 else:
                     if known.through is not None:
                         late = late.where(F.col("_ingested_at") > F.lit(known.through))
-                    base = base.join(late.select(key), key, "left_anti").unionByName(late)
+                    columns = base.columns  # a join on the key would move it first
+                    base = (
+                        base.join(late.select(key), key, "left_anti")
+                        .unionByName(late)
+                        .select(*columns)
+                    )
             frames[name] = base
 
         return frames
