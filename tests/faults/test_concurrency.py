@@ -38,7 +38,16 @@ def test_the_same_day_twice_and_an_earlier_day_at_once(clean):
     """`run` of day 3 twice and of day 2 together, on a lakehouse at day 2: one writes at
     a time, and the end equals a clean run whatever the order."""
     root = clean.copy(clean.after_day2, "three-at-once")
-    env = clean.env(root, LAKEHOUSE__LEASE__WAIT_SECONDS="2400", **SMALL_SPARK)
+    # Nothing is killed here: a holder is stale only after a minute without a heartbeat
+    # (the suite's 0.5 s, made for killed holders, let a loaded machine's pause hand a
+    # live holder's lease to a waiting run).
+    env = clean.env(
+        root,
+        LAKEHOUSE__LEASE__WAIT_SECONDS="2400",
+        LAKEHOUSE__LEASE__HEARTBEAT_SECONDS="1",
+        LAKEHOUSE__LEASE__STALE_AFTER_HEARTBEATS="60",
+        **SMALL_SPARK,
+    )
     day2 = LAST.replace(day=LAST.day - 1)
     runs = [
         start(env, "run", "--date", LAST.isoformat()),
