@@ -86,9 +86,8 @@ def _what_is_there(uri: str) -> str:
     """The fix for a missing table: the tables its layer holds (a local root), or how to
     make the lakehouse when the layer holds none."""
     layer = Path(uri).parent
-    if is_s3(uri) or not layer.is_dir():
-        return "run `make demo` or `lakehouse run`"
-    tables = sorted(p.name for p in layer.iterdir() if (p / "_delta_log").is_dir())
+    local = not is_s3(uri) and layer.is_dir()
+    tables = sorted(p.name for p in layer.iterdir() if (p / "_delta_log").is_dir()) if local else []
     if not tables:
         return "run `make demo` or `lakehouse run`"
     return f"the tables in {layer.name} are {', '.join(tables)}"
