@@ -334,7 +334,8 @@ def merge(
     value of the first key column in ``df``) is always safe to give: no target row
     outside them can match. Delta then skips the files whose key statistics lie
     outside, all of history when keys grow with time (ledger entry ids carry their
-    date).
+    date). When no target row satisfies ``target_filter`` (and so the delete scope),
+    the rows are appended: a MERGE would insert them all.
 
     The deletes ride in the source as key-only rows flagged ``__delete`` rather than
     as a WHEN NOT MATCHED BY SOURCE clause: with such a clause Delta neither skips
@@ -348,6 +349,14 @@ def merge(
         )
     spark = df.sparkSession
     path = ensure_table(spark, settings, spec)
+    if target_filter is not None and _holds_none(
+        spark, path, target_filter if delete_scope is None else target_filter | delete_scope
+    ):
+        # nothing the source could match or delete (a day's first run into its own
+        # partition): the MERGE would insert every row, an append does the same
+        # without joining the source to the target
+        append(df, settings, spec, ctx, step=step)
+        return
     columns = [f.name for f in spec.schema.fields]
     source = conform(df, spec.schema).withColumn(DELETE_FLAG, F.lit(False))
     condition = reduce(
@@ -378,6 +387,13 @@ def merge(
     fault_during_write(spec.qualified_name, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(builder.execute, path)
+
+
+def _holds_none(spark: SparkSession, path: str, target_filter: Column) -> bool:
+    """Whether no row of the table satisfies ``target_filter`` (over alias ``t``); a
+    filter on partition columns answers from the log without reading data."""
+    rows = spark.read.format("delta").load(path).alias("t").where(target_filter)
+    return rows.limit(1).count() == 0
 
 
 def changed_condition(spec: TableSpec) -> str:

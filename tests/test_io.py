@@ -90,6 +90,31 @@ def test_merge_deletes_what_the_source_dropped_inside_its_scope_only(spark, sett
     assert _files_of(spark, path, DAY) == untouched  # the partition outside was not rewritten
 
 
+def test_merge_into_an_empty_filtered_region_appends_and_a_rerun_merges(
+    spark, settings, ctx
+) -> None:  # type: ignore[no-untyped-def]
+    path = table_path(settings, BY_DAY)
+    merge(_rows(spark, [("a", 1, DAY, "r1")]), settings, BY_DAY, ctx, step="t")
+    scope = F.col("t.day") >= F.lit(NEXT)
+    source = _rows(spark, [("b", 2, NEXT, "r2"), ("c", 3, NEXT, "r2")])
+
+    merge(source, settings, BY_DAY, ctx, step="t", delete_scope=scope, target_filter=scope)
+    first = _last_commit(spark, path)
+    assert (first.operation, first.operationParameters["mode"]) == ("WRITE", "Append")
+    # the same run again finds its region filled: a MERGE that changes nothing
+    merge(source, settings, BY_DAY, ctx, step="t", delete_scope=scope, target_filter=scope)
+    again = _last_commit(spark, path)
+    assert again.operation == "MERGE"
+    assert (
+        again.operationMetrics["numTargetRowsInserted"],
+        again.operationMetrics["numTargetRowsUpdated"],
+    ) == ("0", "0")
+
+    expected = _rows(spark, [("a", 1, DAY, "r1"), ("b", 2, NEXT, "r2"), ("c", 3, NEXT, "r2")])
+    assert_df_equality(read(spark, settings, BY_DAY), expected, ignore_row_order=True)
+    assert first.userMetadata == again.userMetadata  # both record the run
+
+
 def test_merge_with_a_scope_but_no_filter_still_matches_keys_anywhere(spark, settings, ctx) -> None:  # type: ignore[no-untyped-def]
     merge(
         _rows(spark, [("a", 1, DAY, "r1"), ("b", 2, NEXT, "r1")]), settings, BY_DAY, ctx, step="t"

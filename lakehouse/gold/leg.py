@@ -182,9 +182,14 @@ def reconcile_leg(
     all_matches = reduce(DataFrame.unionByName, matches).localCheckpoint()
 
     matched = _matched_states(candidates, all_matches)
-    left_open = left.join(result.left_unmatched.select("item_id"), "item_id", "left_semi")
-    right_open = right.join(result.right_unmatched.select("item_id"), "item_id", "left_semi")
-    left_open, right_open = left_open.localCheckpoint(), right_open.localCheckpoint()
+    # what the rules left, as they materialised it: not joined back to the inputs
+    left_open, right_open = (
+        unmatched.withColumn("side", F.lit(side)).select(*frame.columns).localCheckpoint()
+        for side, unmatched, frame in (
+            ("left", result.left_unmatched, left),
+            ("right", result.right_unmatched, right),
+        )
+    )
     states = [
         matched,
         _unmatched_states(leg, "left", left_open, inputs.left_window, as_of),

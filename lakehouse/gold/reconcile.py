@@ -162,10 +162,11 @@ def _write_gold(
     # three columns of every item in scope. Caching whole rows of all of them filled
     # the driver heap at 1M events a day.
     current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
-    breaks = recon_exceptions.transform(current)
+    # a few per thousand items, read by the exceptions, the queue and the candidates
+    breaks = recon_exceptions.transform(current).localCheckpoint()
     recon_exceptions.write(breaks, ctx)
     workflow.update(spark, ctx, breaks, decided, say)
-    _write_candidates(spark, ctx, outcomes, items, current)
+    _write_candidates(spark, ctx, outcomes, items, breaks)
     aging.write(aging.transform(current, as_of), ctx)
     summary = daily_summary.transform(snapshot.select("leg", "state", "amount"), as_of)
     daily_summary.write(summary, ctx)
@@ -179,17 +180,21 @@ def _write_candidates(
     ctx: RunContext,
     outcomes: list[LegOutcome],
     items: DataFrame,
-    current: DataFrame,
+    open_breaks: DataFrame,
 ) -> None:
     """The nearest candidates of the breaks the run restated; the open breaks it did
-    not restate keep the rows an earlier run computed."""
-    breaks = items.where(F.col("state").isin(*BREAK_STATES))
+    not restate (``open_breaks``: every open break after the run) keep the rows an
+    earlier run computed."""
+    keys = ["leg", "item_id"]
+    # found once: each leg's search and the rows kept then read a few thousand rows,
+    # not every item of the run
+    restated = items.where(F.col("state").isin(*BREAK_STATES)).localCheckpoint()
     fresh = reduce(
         DataFrame.unionByName,
         [
             recon_candidates.transform(
                 o.leg,
-                breaks.where(F.col("leg") == o.leg.name),
+                restated.where(F.col("leg") == o.leg.name),
                 o.matches,
                 o.left_open,
                 o.right_open,
@@ -198,15 +203,14 @@ def _write_candidates(
             for o in outcomes
         ],
     )
-    keys = ["leg", "item_id"]
-    open_breaks = current.where(F.col("state").isin(*BREAK_STATES)).select(*keys)
     kept = (
         read(spark, ctx.settings, recon_candidates.SPEC)
-        .join(open_breaks, keys, "left_semi")
-        .join(items.select(*keys), keys, "left_anti")
+        .join(open_breaks.select(*keys), keys, "left_semi")
+        .join(restated.select(*keys), keys, "left_anti")
         .select(*fresh.columns)
     )
-    recon_candidates.write(fresh.unionByName(kept), ctx)
+    # materialised: the MERGE reads its source twice (the rows, and the keys it drops)
+    recon_candidates.write(fresh.unionByName(kept).localCheckpoint(), ctx)
 
 
 def reconcile(

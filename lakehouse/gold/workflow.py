@@ -138,7 +138,8 @@ def update(
         ctx.as_of,
         ctx.settings.queue,
     )
-    exception_queue.write(queue, ctx)
+    # materialised: the MERGE reads its source twice (the rows, and the keys it drops)
+    exception_queue.write(queue.localCheckpoint(), ctx)
     say("gold.exception_queue merged")
     unapplied = _outcomes(spark, ctx, decided)
     applied = len(decided.rows) - len(unapplied)
