@@ -84,7 +84,8 @@ def run_scope(as_of: date, reopened: Mapping[str, date]) -> tuple[Column, Column
 
 
 def write(matches: DataFrame, ctx: RunContext, reopened: Mapping[str, date]) -> None:
-    """MERGE the run's matches: unchanged rows stay, dropped ones in its scope go."""
+    """MERGE the run's matches: unchanged rows stay, dropped ones in its scope go (a
+    day's first run, whose scope holds nothing yet, appends them)."""
     scope, owned = run_scope(ctx.as_of, reopened)
     merge(
         with_run_columns(matches.withColumn("matched_as_of", F.lit(ctx.as_of)), ctx),

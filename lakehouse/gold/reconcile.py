@@ -164,12 +164,19 @@ def _write_gold(
     current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
     # a few per thousand items, read by the exceptions, the queue and the candidates
     breaks = recon_exceptions.transform(current).localCheckpoint()
-    recon_exceptions.write(breaks, ctx)
-    workflow.update(spark, ctx, breaks, decided, say)
-    _write_candidates(spark, ctx, outcomes, items, breaks)
-    aging.write(aging.transform(current, as_of), ctx)
     summary = daily_summary.transform(snapshot.select("leg", "state", "amount"), as_of)
-    daily_summary.write(summary, ctx)
+    # Each of these tables reads recon_items and the run's items, never another of
+    # them: written side by side, their small jobs and commits overlap.
+    writes: list[Callable[[], object]] = [
+        lambda: recon_exceptions.write(breaks, ctx),
+        lambda: workflow.update(spark, ctx, breaks, decided, say),
+        lambda: _write_candidates(spark, ctx, outcomes, items, breaks),
+        lambda: aging.write(aging.transform(current, as_of), ctx),
+        lambda: daily_summary.write(summary, ctx),
+    ]
+    with ThreadPoolExecutor(max_workers=len(writes)) as pool:
+        for future in [pool.submit(write) for write in writes]:
+            future.result()
     say("gold.recon_exceptions, gold.recon_candidates, gold.aging, gold.daily_summary merged")
     current.unpersist()
     return summary
