@@ -29,6 +29,7 @@ from pyspark.sql.types import StructType
 from lakehouse.config import Settings
 from lakehouse.errors import StorageError, WriteConflict
 from lakehouse.faults import fault_during_write
+from lakehouse.lease import fence
 from lakehouse.storage import explain_delta_error, is_s3
 
 log = logging.getLogger(__name__)
@@ -302,6 +303,7 @@ def append(
     writer = writer.option("userMetadata", ctx.commit_metadata(step))
     if txn_app_id is not None:
         writer = writer.option("txnAppId", txn_app_id).option("txnVersion", txn_version)
+    fence(settings)
     fault_during_write(spec.qualified_name, path)
     _with_retries(lambda: writer.save(path), path)
 
@@ -384,6 +386,7 @@ def merge(
     builder = builder.whenMatchedUpdate(
         condition=f"{keep} AND ({changed or 'false'})", set=values
     ).whenNotMatchedInsert(condition=keep, values=values)
+    fence(settings)
     fault_during_write(spec.qualified_name, path)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(builder.execute, path)
@@ -450,6 +453,7 @@ def replace_partition(
         .option("replaceWhere", where)
         .option("userMetadata", ctx.commit_metadata(step))
     )
+    fence(settings)
     fault_during_write(spec.qualified_name, path)
     _with_retries(lambda: writer.save(path), path)
 
@@ -474,6 +478,7 @@ def delete_where(
     """Delete the rows inside ``where`` (a no-op commit when there are none)."""
     path = ensure_table(spark, settings, spec)
     target = DeltaTable.forPath(spark, path)
+    fence(settings)
     with _commit_metadata(spark, ctx.commit_metadata(step)):
         _with_retries(lambda: target.delete(where), path)
 

@@ -404,6 +404,16 @@ def writer_lease(
             lease.check()
 
 
+def fence(settings: Settings) -> None:
+    """Raise LeaseLost when this process held the lakehouse's lease and another writer
+    took it over: called before every commit, so a stalled holder stops at its next
+    write instead of at the next step boundary."""
+    with _HELD_LOCK:
+        lease = _HELD.get(lease_uri(settings.storage.root))
+    if lease is not None:
+        lease.check()
+
+
 def held(settings: Settings) -> bool:
     """Whether this process holds the writer lease of ``settings``' lakehouse."""
     with _HELD_LOCK:

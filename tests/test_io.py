@@ -12,10 +12,12 @@ from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, IntegerType, StringType, StructField, StructType
 
+from lakehouse.errors import LeaseLost
 from lakehouse.gold import recon_items
 from lakehouse.io import (
     _KNOWN_TABLES,
     TableSpec,
+    append,
     ensure_table,
     history,
     merge,
@@ -23,6 +25,7 @@ from lakehouse.io import (
     table_path,
     upgrade_layout,
 )
+from lakehouse.lease import writer_lease
 
 DAY = date(2026, 11, 2)
 NEXT = date(2026, 11, 3)
@@ -113,6 +116,19 @@ def test_merge_into_an_empty_filtered_region_appends_and_a_rerun_merges(
     expected = _rows(spark, [("a", 1, DAY, "r1"), ("b", 2, NEXT, "r2"), ("c", 3, NEXT, "r2")])
     assert_df_equality(read(spark, settings, BY_DAY), expected, ignore_row_order=True)
     assert first.userMetadata == again.userMetadata  # both record the run
+
+
+def test_a_writer_that_lost_its_lease_commits_nothing_more(spark, settings, ctx) -> None:  # type: ignore[no-untyped-def]
+    rows = _rows(spark, [("a", 1, DAY, "r1")])
+    with writer_lease(settings, ctx.run_id) as lease:
+        append(rows, settings, BY_DAY, ctx, step="t")
+        lease.lost_at = "2026-11-02T09:00:00+00:00"  # what the heartbeat records on takeover
+        with pytest.raises(LeaseLost, match="lost the writer lease"):
+            merge(_rows(spark, [("a", 2, DAY, "r2")]), settings, BY_DAY, ctx, step="t")
+        with pytest.raises(LeaseLost):
+            append(_rows(spark, [("b", 3, DAY, "r2")]), settings, BY_DAY, ctx, step="t")
+        lease.lost_at = None  # leave the block cleanly
+    assert_df_equality(read(spark, settings, BY_DAY), rows, ignore_row_order=True)
 
 
 def test_merge_with_a_scope_but_no_filter_still_matches_keys_anywhere(spark, settings, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -151,20 +151,25 @@ def _write_gold(
     say("gold.recon_items merged")
     fault_point("reconcile.after_recon_items")
 
-    snapshot = read(spark, settings, recon_items.SPEC).where(
-        (
-            F.col("business_date").between(F.lit(low), F.lit(as_of))
-            | F.col("state").isin(*OPEN_STATES)
-        )
+    # The window's items, and the open ones however old. Open states live in the
+    # open partition only (``_closed_as_of`` null), so a closed partition is read for
+    # the window's dates alone: Delta skips the files of those closed before the
+    # window by their business_date statistics instead of reading the whole history.
+    in_window = F.col("business_date").between(F.lit(low), F.lit(as_of))
+    open_now = (
+        recon_items.is_open()
+        & F.col("state").isin(*OPEN_STATES)
         & (F.col("business_date") <= F.lit(as_of))
     )
+    snapshot = read(spark, settings, recon_items.SPEC).where(in_window | open_now)
     # Exceptions and aging need whole rows of the open items only; the summary needs
     # three columns of every item in scope. Caching whole rows of all of them filled
     # the driver heap at 1M events a day.
     current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
     # a few per thousand items, read by the exceptions, the queue and the candidates
     breaks = recon_exceptions.transform(current).localCheckpoint()
-    summary = daily_summary.transform(snapshot.select("leg", "state", "amount"), as_of)
+    # cached: the run's answer is read back from it once written (a few rows)
+    summary = daily_summary.transform(snapshot.select("leg", "state", "amount"), as_of).cache()
     # Each of these tables reads recon_items and the run's items, never another of
     # them: written side by side, their small jobs and commits overlap.
     writes: list[Callable[[], object]] = [
@@ -268,7 +273,9 @@ def reconcile(
         open_items.Close(as_of, closed_at, marks, fingerprint),
     )
     say("gold._open_items written (tomorrow's start)")
-    return {
+    counts = {
         row.leg: {k: v for k, v in row.asDict().items() if k.endswith("_items")}
         for row in summary.collect()
     }
+    summary.unpersist()
+    return counts
