@@ -352,7 +352,8 @@ def merge(
     spark = df.sparkSession
     path = ensure_table(spark, settings, spec)
     if target_filter is not None and _holds_none(
-        spark, path, target_filter if delete_scope is None else target_filter | delete_scope
+        read(spark, settings, spec),
+        target_filter if delete_scope is None else target_filter | delete_scope,
     ):
         # nothing the source could match or delete (a day's first run into its own
         # partition): the MERGE would insert every row, an append does the same
@@ -392,11 +393,10 @@ def merge(
         _with_retries(builder.execute, path)
 
 
-def _holds_none(spark: SparkSession, path: str, target_filter: Column) -> bool:
-    """Whether no row of the table satisfies ``target_filter`` (over alias ``t``); a
+def _holds_none(table: DataFrame, target_filter: Column) -> bool:
+    """Whether no row of ``table`` satisfies ``target_filter`` (over alias ``t``); a
     filter on partition columns answers from the log without reading data."""
-    rows = spark.read.format("delta").load(path).alias("t").where(target_filter)
-    return rows.limit(1).count() == 0
+    return table.alias("t").where(target_filter).limit(1).count() == 0
 
 
 def changed_condition(spec: TableSpec) -> str:

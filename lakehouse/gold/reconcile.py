@@ -136,36 +136,33 @@ def _write_gold(
     say("gold.recon_matches merged")
     fault_point("reconcile.after_recon_matches")
 
-    # Open items not restated today (older than the window, or members of a frozen
-    # PARTIAL / REVERSED match) keep their state but age with the run's date.
+    # Open items as of the run: their states live in the open partition only
+    # (``_closed_as_of`` null). Those not restated today (older than the window, or
+    # members of a frozen PARTIAL / REVERSED match) keep their state but age with the
+    # run's date.
+    open_now = (
+        recon_items.is_open()
+        & F.col("state").isin(*OPEN_STATES)
+        & (F.col("business_date") <= F.lit(as_of))
+    )
     old_open = (
         read(spark, settings, recon_items.SPEC)
-        .where(
-            recon_items.is_open()
-            & F.col("state").isin(*OPEN_STATES)
-            & (F.col("business_date") <= F.lit(as_of))
-        )
+        .where(open_now)
         .join(items.select("leg", "item_id"), ["leg", "item_id"], "left_anti")
     )
     recon_items.write([items, recon_items.with_age(old_open, as_of, settings.aging_buckets)], ctx)
     say("gold.recon_items merged")
     fault_point("reconcile.after_recon_items")
 
-    # The window's items, and the open ones however old. Open states live in the
-    # open partition only (``_closed_as_of`` null), so a closed partition is read for
-    # the window's dates alone: Delta skips the files of those closed before the
-    # window by their business_date statistics instead of reading the whole history.
+    # The window's items, and the open ones however old: a closed partition is read
+    # for the window's dates alone, so Delta skips the files of those closed before
+    # the window by their business_date statistics instead of reading all history.
     in_window = F.col("business_date").between(F.lit(low), F.lit(as_of))
-    open_now = (
-        recon_items.is_open()
-        & F.col("state").isin(*OPEN_STATES)
-        & (F.col("business_date") <= F.lit(as_of))
-    )
     snapshot = read(spark, settings, recon_items.SPEC).where(in_window | open_now)
     # Exceptions and aging need whole rows of the open items only; the summary needs
     # three columns of every item in scope. Caching whole rows of all of them filled
     # the driver heap at 1M events a day.
-    current = snapshot.where(recon_items.is_open() & F.col("state").isin(*OPEN_STATES)).cache()
+    current = snapshot.where(open_now).cache()
     # a few per thousand items, read by the exceptions, the queue and the candidates
     breaks = recon_exceptions.transform(current).localCheckpoint()
     # cached: the run's answer is read back from it once written (a few rows)
