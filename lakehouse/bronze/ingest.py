@@ -80,12 +80,24 @@ def _frame(spark: SparkSession, spec: TableSpec, records: list[dict[str, object]
     return _arrow_frame(spark, spec, table)
 
 
+# At most this many rows per written partition: a task converts and writes its
+# partition's rows at once, and two tasks of 5M ledger rows overran an 8 GB heap.
+ROWS_PER_PARTITION = 1_000_000
+
+
 def _arrow_frame(spark: SparkSession, spec: TableSpec, table: pa.Table) -> DataFrame:
     # Rows go to the JVM as one Arrow table: no per-value pandas object conversion.
     # Arrow arrives in 10k-row batches, one partition each: coalesce so a 1M-row file
     # is written as a few Parquet files, not a hundred (twice as fast, and refine
     # reads it four times faster).
-    return spark.createDataFrame(table, spec.schema).coalesce(spark.sparkContext.defaultParallelism)
+    parts = write_partitions(table.num_rows, spark.sparkContext.defaultParallelism)
+    return spark.createDataFrame(table, spec.schema).coalesce(parts)
+
+
+def write_partitions(rows: int, parallelism: int) -> int:
+    """Partitions to write ``rows`` in: one per core, more when a core would get more
+    than ``ROWS_PER_PARTITION`` rows."""
+    return max(parallelism, -(-rows // ROWS_PER_PARTITION))
 
 
 def _lineage(

@@ -175,3 +175,14 @@ def test_a_parser_crash_rejects_the_file_and_the_run_goes_on(spark, settings, ct
     assert rejected.reason == (
         "parser error: RecursionError: maximum recursion depth exceeded in parse"
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "parallelism", "partitions"),
+    [(0, 2, 2), (1_000_000, 2, 2), (2_000_001, 2, 3), (10_017_571, 2, 11), (10_000_000, 16, 16)],
+)
+def test_a_large_file_is_written_in_partitions_of_bounded_rows(
+    rows: int, parallelism: int, partitions: int
+) -> None:
+    assert ingest_module.ROWS_PER_PARTITION == 1_000_000
+    assert ingest_module.write_partitions(rows, parallelism) == partitions
