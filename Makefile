@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test fast lint typecheck unit integration bench bench-curve bench-month bench-10m \
+.PHONY: demo test fast lint typecheck unit integration bench bench-curve bench-month bench-10m bench-cluster \
 	bench-tables docs install servers clean
 
 install:
@@ -54,6 +54,13 @@ bench-month: install
 
 bench-10m: install
 	@BENCH_MODE=10m $(PY) -m bench.run
+
+# The cost model against a standalone cluster of 2 one-core workers, S3 on MinIO, here.
+bench-cluster: install
+	@SPARK_WORKERS=2 SPARK_WORKER_CORES=1 SPARK_WORKER_MEMORY=4g \
+	LAKEHOUSE__SPARK__EXECUTOR_MEMORY=3g LAKEHOUSE__SPARK__DRIVER_MEMORY=8g \
+	$(PY) -m bench.deployments --only cluster --volume 300000 --days 3 \
+	--dir data/bench_cluster --out bench/results/cluster.json
 
 bench-tables: install
 	@$(PY) -m bench.tables

@@ -207,3 +207,55 @@ def cost_model(
         "assumptions": asdict(assume),
         "predictions": [predict(costs, v0, v, assume) for v in volumes],
     }
+
+
+def predict_day(
+    costs: dict[str, dict[str, Any]], v0: int, volume: int, cores: int, assume: Assumptions
+) -> dict[str, float]:
+    """One day of ``volume`` events on ``cores`` executor cores, by the model: its
+    CPU-seconds, and its seconds ``sum_L drv_L + exec_L / (cores * efficiency)`` (the
+    driver's part runs on the driver, one core, while the executors wait)."""
+    at, base = volume / MILLION, v0 / MILLION
+    executor = driver = 0.0
+    for c in costs.values():
+        growth = float(c["growth_exponent"])
+        executor += _line(c, "executor_cpu").at(at, base, growth)
+        driver += _line(c, "driver_cpu").at(at, base, growth)
+    return {
+        "cpu_seconds": round(executor + driver, 1),
+        "seconds": round(driver + executor / (cores * assume.efficiency), 1),
+    }
+
+
+def check_against(
+    curve: dict[str, Any], run: dict[str, Any], assume: Assumptions | None = None
+) -> dict[str, Any] | None:
+    """The model's day against a measured cluster day (``bench.deployments``): the mean
+    of every day but the first (which starts the JVMs and creates the tables), predicted
+    on the cluster's cores (workers x cores); None without a cluster run or a curve."""
+    assume = assume or Assumptions()
+    costs = layer_costs(curve)
+    seconds = (run.get("seconds") or {}).get("cluster") or []
+    cpu = (run.get("cpu_seconds") or {}).get("cluster") or []
+    if costs is None or len(seconds) < 2 or len(cpu) != len(seconds):
+        return None
+    workers = run["workers"]
+    cores = int(workers["count"]) * int(workers["cores"])
+    v0 = int(_measured(curve)[-1]["volume"])
+    predicted = predict_day(costs, v0, int(run["volume"]), cores, assume)
+    measured = {
+        "seconds": round(sum(seconds[1:]) / (len(seconds) - 1), 1),
+        "cpu_seconds": round(sum(cpu[1:]) / (len(cpu) - 1), 1),
+    }
+    return {
+        "volume": int(run["volume"]),
+        "cores": cores,
+        "workers": workers,
+        "days_measured": len(seconds) - 1,
+        "predicted": predicted,
+        "measured": measured,
+        "measured_over_predicted": {
+            key: rounded(measured[key] / predicted[key], 2) if predicted[key] else None
+            for key in ("seconds", "cpu_seconds")
+        },
+    }

@@ -98,6 +98,30 @@ def process_tree_cpu(pid: int) -> float:
     return sum(_cpu_seconds(p) for p in process_tree(pid))
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot, all cores (``/proc/stat``)."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(f) for f in fh.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / _CLOCK_TICKS
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU seconds used so far by every process named ``name`` (e.g. ``minio``)."""
+    pids = (int(e) for e in os.listdir("/proc") if e.isdigit())
+    return sum(_cpu_seconds(p) for p in pids if _name(p) == name)
+
+
+def machine_memory_used_mb() -> float:
+    """Memory in use on the machine: ``MemTotal - MemAvailable`` (caches count as free)."""
+    values: dict[str, int] = {}
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        for line in fh:
+            key, _, rest = line.partition(":")
+            values[key] = int(rest.split()[0])  # kB
+    return round((values["MemTotal"] - values["MemAvailable"]) / 1024, 1)
+
+
 @dataclass(frozen=True)
 class Window:
     """CPU seconds used and the peak RSS of the tree between two instants."""

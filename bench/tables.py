@@ -1,8 +1,9 @@
 """``python -m bench.tables [--check]``: the benchmark's results as tables in the docs.
 
-Reads ``bench/results/{curve,month,10m}.json`` and rewrites, in
+Reads ``bench/results/{curve,month,10m,cluster}.json`` and rewrites, in
 ``docs/performance.md``, what stands between each pair of markers
-``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` (NAME: curve, month, 10m, cost),
+``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` (NAME: curve, month, 10m, cost,
+cluster),
 and writes the chart of seconds per layer against volume to
 ``docs/img/bench_curve.svg``. A result file that is absent gives a section that says
 so and names the command that measures it: no figure is written that was not
@@ -22,15 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.config import LAYERS, RESULTS, TARGETS
-from bench.cost import cost_model
+from bench.cost import check_against, cost_model
 from bench.svg import chart, volume_label
 from lakehouse.config import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs" / "performance.md"
 SVG = REPO_ROOT / "docs" / "img" / "bench_curve.svg"
-FILES = {"curve": "curve.json", "month": "month.json", "10m": "10m.json"}
-TARGETS_OF = {"curve": "bench-curve", "month": "bench-month", "10m": "bench-10m"}
-SECTIONS = ("curve", "month", "10m", "cost")
+FILES = {"curve": "curve.json", "month": "month.json", "10m": "10m.json", "cluster": "cluster.json"}
+TARGETS_OF = {n: f"bench-{n}" for n in FILES}
+SECTIONS = ("curve", "month", "10m", "cost", "cluster")
+# measured together, from one commit; the cluster check compares with the curve later
+TOGETHER = ("curve", "month", "10m")
 SERIES = (*LAYERS, "total")
 Results = dict[str, dict[str, Any] | None]
 
@@ -255,6 +258,31 @@ def render_cost(curve: dict[str, Any] | None) -> list[str]:
     return lines + _table([*header, "executors x cores", "GB per executor", "shuffle GB"], pred)
 
 
+def render_cluster(curve: dict[str, Any] | None, run: dict[str, Any] | None) -> list[str]:
+    if run is None:
+        return [_absent("cluster")]
+    check = check_against(curve, run) if curve else None
+    if check is None:
+        return [
+            "`bench/results/cluster.json` has no cluster run of two days or more, or there "
+            "is no curve to compare it with: run `make bench-cluster` and `make bench-curve`."
+        ]
+    w, p, m, r = (check[k] for k in ("workers", "predicted", "measured", "measured_over_predicted"))
+    commit = ((run.get("source") or {}).get("commit") or "?")[:7]
+    rows = [
+        [label, _n(p[key]), _n(m[key]), _n(r[key], 2)]
+        for label, key in (("CPU-seconds a day", "cpu_seconds"), ("seconds a day", "seconds"))
+    ]
+    return [
+        f"From `bench/results/cluster.json` (at {commit}): {check['volume']:,} events a day on "
+        f"a standalone cluster of {w['count']} workers x {w['cores']} core, {w['memory']} each, "
+        f"S3 on MinIO, all on this machine; the mean of {check['days_measured']} days after "
+        f"the first, against the model on {check['cores']} executor cores:",
+        "",
+        *_table(["", "model", "measured", "measured / model"], rows),
+    ]
+
+
 def load_results(folder: Path) -> Results:
     out: Results = {}
     for name, file in FILES.items():
@@ -282,7 +310,11 @@ def curve_svg(curve: dict[str, Any] | None) -> str | None:
 
 def sections(results: Results, chart_path: str | None) -> dict[str, str]:
     """The text of each marked section."""
-    sources = {(d.get("source") or {}).get("commit") for d in results.values() if d is not None}
+    sources = {
+        (d.get("source") or {}).get("commit")
+        for name in TOGETHER
+        if (d := results[name]) is not None
+    }
     curve = render_curve(results["curve"], chart_path)
     if len(sources) > 1:
         curve += [
@@ -295,6 +327,7 @@ def sections(results: Results, chart_path: str | None) -> dict[str, str]:
         "month": lambda: render_month(results["month"]),
         "10m": lambda: render_10m(results["10m"]),
         "cost": lambda: render_cost(results["curve"]),
+        "cluster": lambda: render_cluster(results["curve"], results["cluster"]),
     }
     return {name: "\n".join(renderers[name]()) for name in SECTIONS}
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import os
 
-from bench.procfs import MIB, RssSampler, measure_window
+from bench.procfs import (
+    MIB,
+    RssSampler,
+    machine_cpu_seconds,
+    machine_memory_used_mb,
+    measure_window,
+    named_cpu_seconds,
+)
 
 
 def test_a_window_interpolates_cpu_and_takes_the_peak_inside() -> None:
@@ -26,3 +33,21 @@ def test_the_sampler_measures_this_process() -> None:
     assert len(sampler.samples) == 2
     begin, end = sampler.samples[0][0], sampler.samples[-1][0]
     assert sampler.window(begin, end).peak_rss_mb == sampler.peak_mb("work")
+
+
+def test_machine_wide_cpu_and_memory_read_from_proc() -> None:
+    before = machine_cpu_seconds()
+    sum(i * i for i in range(2_000_000))
+    assert machine_cpu_seconds() > before
+    assert (
+        0
+        < machine_memory_used_mb()
+        < os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / MIB
+    )
+    assert named_cpu_seconds("no-such-process-name") == 0.0
+    assert named_cpu_seconds(_own_name()) > 0
+
+
+def _own_name() -> str:
+    with open(f"/proc/{os.getpid()}/comm", encoding="utf-8") as fh:
+        return fh.read().strip()

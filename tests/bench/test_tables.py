@@ -11,11 +11,19 @@ from typing import Any
 import pytest
 
 from bench.config import BenchConfig
-from bench.cost import Assumptions, Line, cost_model, cpu_line, memory_line
+from bench.cost import Assumptions, Line, check_against, cost_model, cpu_line, memory_line
 from bench.curve import summarize, volume_entry
 from bench.month import month_summary
 from bench.svg import chart, volume_label
-from bench.tables import SECTIONS, main, render_10m, render_cost, render_curve, render_month
+from bench.tables import (
+    SECTIONS,
+    main,
+    render_10m,
+    render_cluster,
+    render_cost,
+    render_curve,
+    render_month,
+)
 from tests.bench.builders import curve, day
 
 PAGE = "# Performance\n\nIntro.\n\n" + "\n\n".join(
@@ -184,6 +192,36 @@ def test_a_layer_growing_faster_than_its_volume_keeps_its_exponent(tmp_path: Pat
     assert all(c["growth_exponent"] == 1.0 for c in shallow["layers"].values())
 
 
+def _cluster_doc(seconds: list[float], cpu: list[float]) -> dict[str, Any]:
+    return {
+        "source": {"commit": "2" * 40, "dirty": False},
+        "volume": 300_000,
+        "seconds": {"cluster": seconds},
+        "cpu_seconds": {"cluster": cpu},
+        "workers": {"count": 2, "cores": 1, "memory": "4g"},
+    }
+
+
+def test_the_model_against_a_cluster_run(tmp_path: Path) -> None:
+    doc = _curve_doc(tmp_path, 1.0)
+    # the builder's curve: 146 CPU-s at 3M, all proportional, 75 % of it the driver's;
+    # at 300k 14.6 CPU-s, 10.95 driver, 3.65 in tasks on 2 cores at 70 %: 13.6 s
+    check = check_against(doc, _cluster_doc([30.0, 27.0, 27.4], [40.0, 29.0, 29.4]))
+    assert check is not None
+    assert (check["cores"], check["days_measured"]) == (2, 2)
+    assert check["predicted"] == {"cpu_seconds": 14.6, "seconds": 13.6}
+    assert check["measured"] == {"seconds": 27.2, "cpu_seconds": 29.2}  # the first day left out
+    assert check["measured_over_predicted"] == {"seconds": 2.0, "cpu_seconds": 2.0}
+    text = "\n".join(render_cluster(doc, _cluster_doc([30.0, 27.0, 27.4], [40.0, 29.0, 29.4])))
+    assert "(at 2222222): 300,000 events a day" in text and "2 workers x 1 core, 4g" in text
+    assert "| CPU-seconds a day | 14.6 | 29.2 | 2.00 |" in text
+    assert "| seconds a day | 13.6 | 27.2 | 2.00 |" in text
+    # one day is all start-up: nothing to compare
+    assert check_against(doc, _cluster_doc([30.0], [40.0])) is None
+    assert "run `make bench-cluster`" in render_cluster(doc, _cluster_doc([30.0], [40.0]))[0]
+    assert "make bench-cluster" in render_cluster(doc, None)[0]
+
+
 def test_the_chart_is_deterministic_svg() -> None:
     svg = chart([3e5, 1e6, 3e6], {"ingest": [1.0, 3.0, 9.0], "total": [5.0, None, 40.0]}, "t")
     root = ET.fromstring(svg)
@@ -213,7 +251,7 @@ def test_absent_results_are_said_to_be_unmeasured(tmp_path: Path) -> None:
     assert main([*args, "--check"]) == 1
     assert main(args) == 0
     text = docs.read_text()
-    assert "old text" not in text and text.count("Not measured on this commit") == 4
+    assert "old text" not in text and text.count("Not measured on this commit") == 5
     assert "`make bench-month` writes `bench/results/month.json`" in text
     assert not svg.exists() and main([*args, "--check"]) == 0
 
@@ -225,7 +263,7 @@ def test_results_go_into_the_page_and_the_chart_and_check_follows(tmp_path: Path
     assert main(args) == 0 and main([*args, "--check"]) == 0
     text = docs.read_text()
     assert "![Seconds per layer against ledger events a day, log-log](img/bench_curve.svg)" in text
-    assert text.count("Not measured on this commit") == 1  # 10m only
+    assert text.count("Not measured on this commit") == 2  # 10m and cluster
     assert text.startswith("# Performance\n\nIntro.\n\n## curve\n\n<!-- bench:curve -->\n")
     assert "different commits" not in text
     assert ET.fromstring(svg.read_text()).tag.endswith("svg")
@@ -242,6 +280,11 @@ def test_results_of_different_commits_are_flagged(tmp_path: Path) -> None:
     assert main(args) == 0
     assert "come from different commits" in docs.read_text()
     assert "1" * 40 not in docs.read_text()
+    # the cluster check is measured apart, later: it does not count
+    (results / "month.json").unlink()
+    (results / "cluster.json").write_text(json.dumps(_cluster_doc([3.0, 2.0], [4.0, 3.0])))
+    assert main(args) == 0
+    assert "different commits" not in docs.read_text()
 
 
 def test_errors_are_one_line_with_exit_2(
