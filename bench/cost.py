@@ -213,17 +213,21 @@ def predict_day(
     costs: dict[str, dict[str, Any]], v0: int, volume: int, cores: int, assume: Assumptions
 ) -> dict[str, float]:
     """One day of ``volume`` events on ``cores`` executor cores, by the model: its
-    CPU-seconds, and its seconds ``sum_L drv_L + exec_L / (cores * efficiency)`` (the
-    driver's part runs on the driver, one core, while the executors wait)."""
+    CPU-seconds; its seconds ``sum_L drv_L + exec_L / (cores * efficiency)`` (the
+    driver's part runs on the driver, one core, while the executors wait); and the
+    memory of the largest layer's line, what one process (driver and executors in one
+    JVM, as the curve ran) would hold, without headroom."""
     at, base = volume / MILLION, v0 / MILLION
     executor = driver = 0.0
     for c in costs.values():
         growth = float(c["growth_exponent"])
         executor += _line(c, "executor_cpu").at(at, base, growth)
         driver += _line(c, "driver_cpu").at(at, base, growth)
+    memory = max(_line(c, "memory_mb").at(at) for c in costs.values())
     return {
         "cpu_seconds": round(executor + driver, 1),
         "seconds": round(driver + executor / (cores * assume.efficiency), 1),
+        "memory_mb": round(memory),
     }
 
 
@@ -231,13 +235,15 @@ def check_against(
     curve: dict[str, Any], run: dict[str, Any], assume: Assumptions | None = None
 ) -> dict[str, Any] | None:
     """The model's day against a measured cluster day (``bench.deployments``): the mean
-    of every day but the first (which starts the JVMs and creates the tables), predicted
-    on the cluster's cores (workers x cores); None without a cluster run or a curve."""
+    of every day but the first (which starts the JVMs and creates the tables; for
+    memory, their highest peak), predicted on the cluster's cores (workers x cores);
+    None without a cluster run or a curve."""
     assume = assume or Assumptions()
     costs = layer_costs(curve)
     seconds = (run.get("seconds") or {}).get("cluster") or []
     cpu = (run.get("cpu_seconds") or {}).get("cluster") or []
-    if costs is None or len(seconds) < 2 or len(cpu) != len(seconds):
+    memory = (run.get("peak_memory_mb") or {}).get("cluster") or []
+    if costs is None or len(seconds) < 2 or not len(cpu) == len(memory) == len(seconds):
         return None
     workers = run["workers"]
     cores = int(workers["count"]) * int(workers["cores"])
@@ -246,6 +252,7 @@ def check_against(
     measured = {
         "seconds": round(sum(seconds[1:]) / (len(seconds) - 1), 1),
         "cpu_seconds": round(sum(cpu[1:]) / (len(cpu) - 1), 1),
+        "memory_mb": round(max(memory[1:])),
     }
     return {
         "volume": int(run["volume"]),
@@ -256,6 +263,6 @@ def check_against(
         "measured": measured,
         "measured_over_predicted": {
             key: rounded(measured[key] / predicted[key], 2) if predicted[key] else None
-            for key in ("seconds", "cpu_seconds")
+            for key in ("seconds", "cpu_seconds", "memory_mb")
         },
     }

@@ -118,6 +118,7 @@ def _backfill(name: str, env: dict[str, str], start: date, end: date, log: Path)
             assert child.stdout is not None
             for line in child.stdout:
                 handle.write(line)
+                handle.flush()  # the log shows how far a long backfill got
                 if found := DONE.search(line):
                     days.append(meter.day(found[1], float(found[2])))
             code = child.wait()

@@ -270,8 +270,12 @@ def render_cluster(curve: dict[str, Any] | None, run: dict[str, Any] | None) -> 
     w, p, m, r = (check[k] for k in ("workers", "predicted", "measured", "measured_over_predicted"))
     commit = ((run.get("source") or {}).get("commit") or "?")[:7]
     rows = [
-        [label, _n(p[key]), _n(m[key]), _n(r[key], 2)]
-        for label, key in (("CPU-seconds a day", "cpu_seconds"), ("seconds a day", "seconds"))
+        [label, _n(p[key], digits), _n(m[key], digits), _n(r[key], 2)]
+        for label, key, digits in (
+            ("CPU-seconds a day", "cpu_seconds", 1),
+            ("seconds a day", "seconds", 1),
+            ("peak memory MB", "memory_mb", 0),
+        )
     ]
     return [
         f"From `bench/results/cluster.json` (at {commit}): {check['volume']:,} events a day on "

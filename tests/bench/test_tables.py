@@ -193,7 +193,9 @@ def test_a_layer_growing_faster_than_its_volume_keeps_its_exponent(tmp_path: Pat
 
 
 def _cluster_doc(seconds: list[float], cpu: list[float]) -> dict[str, Any]:
+    memory = [6000.0 + i * 500 for i in range(len(seconds))]
     return {
+        "peak_memory_mb": {"cluster": memory},
         "source": {"commit": "2" * 40, "dirty": False},
         "volume": 300_000,
         "seconds": {"cluster": seconds},
@@ -209,13 +211,20 @@ def test_the_model_against_a_cluster_run(tmp_path: Path) -> None:
     check = check_against(doc, _cluster_doc([30.0, 27.0, 27.4], [40.0, 29.0, 29.4]))
     assert check is not None
     assert (check["cores"], check["days_measured"]) == (2, 2)
-    assert check["predicted"] == {"cpu_seconds": 14.6, "seconds": 13.6}
-    assert check["measured"] == {"seconds": 27.2, "cpu_seconds": 29.2}  # the first day left out
-    assert check["measured_over_predicted"] == {"seconds": 2.0, "cpu_seconds": 2.0}
+    # memory: the largest layer's line at 300k, reconcile's 2000 + 1400 x 0.3 MB
+    assert check["predicted"] == {"cpu_seconds": 14.6, "seconds": 13.6, "memory_mb": 2420}
+    # the first day left out; memory the highest of the others
+    assert check["measured"] == {"seconds": 27.2, "cpu_seconds": 29.2, "memory_mb": 7000}
+    assert check["measured_over_predicted"] == {
+        "seconds": 2.0,
+        "cpu_seconds": 2.0,
+        "memory_mb": 2.89,
+    }
     text = "\n".join(render_cluster(doc, _cluster_doc([30.0, 27.0, 27.4], [40.0, 29.0, 29.4])))
     assert "(at 2222222): 300,000 events a day" in text and "2 workers x 1 core, 4g" in text
     assert "| CPU-seconds a day | 14.6 | 29.2 | 2.00 |" in text
     assert "| seconds a day | 13.6 | 27.2 | 2.00 |" in text
+    assert "| peak memory MB | 2,420 | 7,000 | 2.89 |" in text
     # one day is all start-up: nothing to compare
     assert check_against(doc, _cluster_doc([30.0], [40.0])) is None
     assert "run `make bench-cluster`" in render_cluster(doc, _cluster_doc([30.0], [40.0]))[0]
