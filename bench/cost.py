@@ -236,7 +236,7 @@ def check_against(
 ) -> dict[str, Any] | None:
     """The model's day against a measured cluster day (``bench.deployments``): the mean
     of every day but the first (which starts the JVMs and creates the tables; for
-    memory, their highest peak), predicted on the cluster's cores (workers x cores);
+    memory, the highest of their peaks), predicted on the cluster's cores (workers x cores);
     None without a cluster run or a curve."""
     assume = assume or Assumptions()
     costs = layer_costs(curve)

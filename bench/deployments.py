@@ -12,10 +12,10 @@ per deployment (all three, or those named by ``--only``), each in its own
   ``LAKEHOUSE__SPARK__EXECUTOR_MEMORY`` (1g)
 
 and prints the seconds each day took ("<day> done in <s>s" of the CLI) as a table,
-written as JSON to ``--out`` with each day's CPU-seconds (the machine's busy CPU while
-the day ran, less MinIO's: driver, executors and the cluster's daemons) and the
-machine's memory in use at its highest during the day, above what was in use before
-the backfill. Measure on a quiet machine. It starts MinIO (``scripts/minio.sh``, port
+written as JSON to ``--out`` with each day's CPU-seconds (the whole machine's busy CPU
+while the day ran, less MinIO's: measure on a quiet machine) and the peak resident
+memory of the lakehouse's processes (the backfill's tree; on the cluster also the
+master, the workers and their executors). It starts MinIO (``scripts/minio.sh``, port
 ``MINIO_PORT``) and the cluster (ports ``SPARK_MASTER_PORT`` / ``SPARK_MASTER_WEBUI_PORT``)
 and stops them afterwards. Needs the S3 jars (``make install``). A measurement, not a
 test: small volumes show fixed costs (JVM, S3 round trips, task scheduling), not
@@ -33,26 +33,26 @@ import subprocess
 import sys
 import threading
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.days import machine_facts, source_commit
 from bench.procfs import (
+    MIB,
     SAMPLE_SECONDS,
     machine_cpu_seconds,
-    machine_memory_used_mb,
     named_cpu_seconds,
+    process_tree_rss,
 )
-from lakehouse.config import REPO_ROOT
+from lakehouse.config import REPO_ROOT, load_settings
 
 SCRIPTS = REPO_ROOT / "scripts"
 DONE = re.compile(r"(\d{4}-\d\d-\d\d) done in ([\d.]+)s")
 MINIO_USER, MINIO_PASSWORD = "minioadmin", "minioadmin-secret"
 DEPLOYMENTS = ("local", "s3", "cluster")
-# what the lakehouse's Spark settings are unless LAKEHOUSE__SPARK__<KEY> says otherwise
-SPARK_DEFAULTS = {"driver_memory": "4g", "executor_memory": "1g", "executor_cores": "0"}
 
 
 def _script(name: str, *args: str, env: dict[str, str]) -> None:
@@ -62,8 +62,8 @@ def _script(name: str, *args: str, env: dict[str, str]) -> None:
 @dataclass
 class DayCost:
     """One day of a backfill: its seconds as printed by the CLI, the machine's busy
-    CPU-seconds meanwhile less the S3 server's, and the machine's memory in use at its
-    highest, less what was in use before the backfill started."""
+    CPU-seconds meanwhile less MinIO's, and the peak resident memory of the
+    lakehouse's processes (the backfill, and on a cluster its daemons and executors)."""
 
     day: str
     seconds: float
@@ -71,30 +71,41 @@ class DayCost:
     peak_memory_mb: float
 
 
-class _Meter:
-    """Machine CPU and memory between the "done in" lines of a backfill."""
+def _lakehouse_cpu() -> float:
+    # machine-wide: the executors are not the backfill's children; MinIO is S3's cost
+    return machine_cpu_seconds() - named_cpu_seconds("minio")
 
-    def __init__(self) -> None:
-        self.baseline = machine_memory_used_mb()
-        self.peak = self.baseline
-        self._cpu = self._lakehouse_cpu()
+
+class _Meter:
+    """CPU and peak memory between the "done in" lines of a backfill; ``roots`` gives
+    the processes whose trees hold its memory."""
+
+    def __init__(self, roots: Callable[[], list[int]], interval: float = SAMPLE_SECONDS) -> None:
+        self._roots = roots
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._peak = 0.0
+        self._cpu = _lakehouse_cpu()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="memory", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="meter", daemon=True)
         self._thread.start()
 
-    @staticmethod
-    def _lakehouse_cpu() -> float:
-        return machine_cpu_seconds() - named_cpu_seconds("minio")
+    def sample(self) -> None:
+        rss = sum(process_tree_rss(pid) for pid in self._roots()) / MIB
+        with self._lock:
+            self._peak = max(self._peak, rss)
 
     def _loop(self) -> None:
-        while not self._stop.wait(SAMPLE_SECONDS):
-            self.peak = max(self.peak, machine_memory_used_mb())
+        while not self._stop.wait(self._interval):
+            self.sample()
 
     def day(self, day: str, seconds: float) -> DayCost:
-        cpu = self._lakehouse_cpu()
-        peak = max(self.peak, machine_memory_used_mb())
-        cost = DayCost(day, seconds, round(cpu - self._cpu, 1), round(peak - self.baseline))
-        self._cpu, self.peak = cpu, machine_memory_used_mb()
+        self.sample()
+        cpu = _lakehouse_cpu()
+        with self._lock:
+            peak, self._peak = self._peak, 0.0
+        cost = DayCost(day, seconds, round(cpu - self._cpu, 1), round(peak))
+        self._cpu = cpu
         return cost
 
     def stop(self) -> None:
@@ -102,30 +113,46 @@ class _Meter:
         self._thread.join()
 
 
+def _cluster_pids(folder: Path) -> list[int]:
+    """The master's and the workers' pids (the executors are the workers' children)."""
+    pids = []
+    for file in folder.glob("*.pid"):
+        try:
+            pids.append(int(file.read_text().strip()))
+        except (OSError, ValueError):
+            continue  # stopped meanwhile
+    return pids
+
+
 def _backfill(name: str, env: dict[str, str], start: date, end: date, log: Path) -> list[DayCost]:
     args = ["backfill", "--start", start.isoformat(), "--end", end.isoformat()]
+    cluster = Path(env["SPARK_CLUSTER_DIR"]) if name == "cluster" else None
     days: list[DayCost] = []
-    meter = _Meter()
-    try:
-        with log.open("w") as handle:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "lakehouse.cli", *args],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            assert child.stdout is not None
-            for line in child.stdout:
+    with (
+        log.open("w") as handle,
+        subprocess.Popen(
+            [sys.executable, "-m", "lakehouse.cli", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as child,
+    ):
+        meter = _Meter(lambda: [child.pid, *(_cluster_pids(cluster) if cluster else [])])
+        try:
+            for line in child.stdout or ():
                 handle.write(line)
                 handle.flush()  # the log shows how far a long backfill got
                 if found := DONE.search(line):
                     days.append(meter.day(found[1], float(found[2])))
-            code = child.wait()
-    finally:
-        meter.stop()
-    if code != 0:
-        raise SystemExit(f"{name}: lakehouse backfill failed (exit {code}), see {log}")
+        except BaseException:
+            child.kill()  # not left running with its JVM after an interrupt
+            raise
+        finally:
+            meter.stop()
+    if child.returncode != 0:
+        raise SystemExit(f"{name}: lakehouse backfill failed (exit {child.returncode}), see {log}")
     return days
 
 
@@ -145,13 +172,8 @@ def _upload(folder: Path, bucket: str, endpoint: str) -> None:
         s3.upload_file(str(path), bucket, f"landing/{path.relative_to(folder)}")
 
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
-    work = Path(args.dir).resolve()
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    port = os.environ.get("MINIO_PORT", "9900")
-    endpoint = f"http://127.0.0.1:{port}"
-    base = {
+def _environment(work: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
         "MINIO_ROOT_USER": MINIO_USER,
@@ -163,71 +185,93 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "SPARK_WORKER_CORES": os.environ.get("SPARK_WORKER_CORES", "2"),
         "SPARK_WORKER_MEMORY": os.environ.get("SPARK_WORKER_MEMORY", "2g"),
     }
-    landing = work / "landing"
+
+
+def _deployments(work: Path, endpoint: str, bucket: str) -> dict[str, dict[str, str]]:
+    """Each deployment's environment on top of the run's."""
+    master_port = os.environ.get("SPARK_MASTER_PORT", "7077")
+    s3 = {"LAKEHOUSE__S3__ENDPOINT_URL": endpoint, "LAKEHOUSE_LANDING": f"s3://{bucket}/landing"}
+    return {
+        "local": {
+            "LAKEHOUSE_ROOT": str(work / "lakehouse"),
+            "LAKEHOUSE_LANDING": str(work / "landing"),
+        },
+        "s3": {**s3, "LAKEHOUSE_ROOT": f"s3a://{bucket}/s3"},
+        "cluster": {
+            **s3,
+            "LAKEHOUSE_ROOT": f"s3a://{bucket}/cluster",
+            "LAKEHOUSE__SPARK__MASTER": f"spark://127.0.0.1:{master_port}",
+        },
+    }
+
+
+def _generate(args: argparse.Namespace, landing: Path, env: dict[str, str]) -> None:
     generate = ["generate", "--seed", str(args.seed), "--start", args.start.isoformat()]
     generate += ["--days", str(args.days), "--volume", str(args.volume), "--out", str(landing)]
     subprocess.run(
         [sys.executable, "-m", "lakehouse.cli", *generate],
-        env=base,
+        env=env,
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def _spark(env: dict[str, str]) -> dict[str, Any]:
+    spark = load_settings(env=env).spark
+    keys = ("master", "driver_memory", "executor_memory", "executor_cores")
+    return {key: getattr(spark, key) for key in keys}
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    # the commit and the machine as they are before the run loads it
+    facts = {"source": source_commit(), "machine": machine_facts()}
+    work = Path(args.dir).resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    endpoint = f"http://127.0.0.1:{os.environ.get('MINIO_PORT', '9900')}"
+    base = _environment(work)
+    _generate(args, work / "landing", base)
     bucket = f"deploy-{uuid.uuid4().hex[:8]}"
-    master_port = os.environ.get("SPARK_MASTER_PORT", "7077")
-    configs = {
-        "local": {"LAKEHOUSE_ROOT": str(work / "lakehouse"), "LAKEHOUSE_LANDING": str(landing)},
-        "s3": {
-            "LAKEHOUSE_ROOT": f"s3a://{bucket}/s3",
-            "LAKEHOUSE_LANDING": f"s3://{bucket}/landing",
-        },
-        "cluster": {
-            "LAKEHOUSE_ROOT": f"s3a://{bucket}/cluster",
-            "LAKEHOUSE_LANDING": f"s3://{bucket}/landing",
-            "LAKEHOUSE__SPARK__MASTER": f"spark://127.0.0.1:{master_port}",
-        },
-    }
+    envs = {name: {**base, **extra} for name, extra in _deployments(work, endpoint, bucket).items()}
     end = args.start + timedelta(days=args.days - 1)
     costs: dict[str, list[DayCost]] = {}
     try:
         _script("minio.sh", "start", str(work / "minio"), env=base)
-        _upload(landing, bucket, endpoint)
+        _upload(work / "landing", bucket, endpoint)
         if "cluster" in args.only:
             _script("spark_cluster.sh", "start", env=base)
         for name in args.only:
-            env = {**base, "LAKEHOUSE__S3__ENDPOINT_URL": endpoint, **configs[name]}
-            costs[name] = _backfill(name, env, args.start, end, work / f"{name}.log")
+            costs[name] = _backfill(name, envs[name], args.start, end, work / f"{name}.log")
             print(f"{name}: {[c.seconds for c in costs[name]]}", flush=True)
     finally:
         subprocess.run(["bash", str(SCRIPTS / "spark_cluster.sh"), "stop"], env=base, check=False)
         subprocess.run(["bash", str(SCRIPTS / "minio.sh"), "stop"], env=base, check=False)
     return {
-        "source": source_commit(),
-        "machine": machine_facts(),
+        **facts,
         "volume": args.volume,
         "days": [(args.start + timedelta(days=i)).isoformat() for i in range(args.days)],
-        "seconds": {name: [c.seconds for c in days] for name, days in costs.items()},
-        "cpu_seconds": {name: [c.cpu_seconds for c in days] for name, days in costs.items()},
-        "peak_memory_mb": {name: [c.peak_memory_mb for c in days] for name, days in costs.items()},
-        "by_day": {name: [asdict(c) for c in days] for name, days in costs.items()},
+        **{
+            field: {name: [getattr(c, field) for c in days] for name, days in costs.items()}
+            for field in ("seconds", "cpu_seconds", "peak_memory_mb")
+        },
         "workers": {
             "count": int(base["SPARK_WORKERS"]),
             "cores": int(base["SPARK_WORKER_CORES"]),
             "memory": base["SPARK_WORKER_MEMORY"],
         },
-        "spark": {
-            key: base.get(f"LAKEHOUSE__SPARK__{key.upper()}", default)
-            for key, default in SPARK_DEFAULTS.items()
-        },
+        "spark": {name: _spark(envs[name]) for name in costs},
     }
 
 
 def _names(raw: str) -> list[str]:
     names = [n.strip() for n in raw.split(",") if n.strip()]
-    unknown = sorted(set(names) - set(DEPLOYMENTS)) or ([] if names else [raw])
+    if not names:
+        raise argparse.ArgumentTypeError(f"{raw!r} names no deployment; use e.g. cluster")
+    unknown = [n for n in names if n not in DEPLOYMENTS]
     if unknown:
+        what = "is not a deployment" if len(unknown) == 1 else "are not deployments"
         raise argparse.ArgumentTypeError(
-            f"--only {raw!r}: {', '.join(unknown)} is not a deployment; "
-            f"name some of {','.join(DEPLOYMENTS)}"
+            f"{', '.join(unknown)} {what}; name some of {','.join(DEPLOYMENTS)}"
         )
     return [n for n in DEPLOYMENTS if n in names]
 

@@ -112,16 +112,6 @@ def named_cpu_seconds(name: str) -> float:
     return sum(_cpu_seconds(p) for p in pids if _name(p) == name)
 
 
-def machine_memory_used_mb() -> float:
-    """Memory in use on the machine: ``MemTotal - MemAvailable`` (caches count as free)."""
-    values: dict[str, int] = {}
-    with open("/proc/meminfo", encoding="ascii") as fh:
-        for line in fh:
-            key, _, rest = line.partition(":")
-            values[key] = int(rest.split()[0])  # kB
-    return round((values["MemTotal"] - values["MemAvailable"]) / 1024, 1)
-
-
 @dataclass(frozen=True)
 class Window:
     """CPU seconds used and the peak RSS of the tree between two instants."""

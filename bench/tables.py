@@ -279,7 +279,8 @@ def render_cluster(curve: dict[str, Any] | None, run: dict[str, Any] | None) -> 
     ]
     return [
         f"From `bench/results/cluster.json` (at {commit}): {check['volume']:,} events a day on "
-        f"a standalone cluster of {w['count']} workers x {w['cores']} core, {w['memory']} each, "
+        f"a standalone cluster of {w['count']} workers x {w['cores']} "
+        f"core{'s' if int(w['cores']) > 1 else ''}, {w['memory']} each, "
         f"S3 on MinIO, all on this machine; the mean of {check['days_measured']} days after "
         f"the first, against the model on {check['cores']} executor cores:",
         "",

@@ -1,51 +1,87 @@
-"""bench.deployments: which deployments a run measures, and each day's machine cost."""
+"""bench.deployments: which deployments a run measures, and each day's cost."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bench import deployments
-from bench.deployments import DEPLOYMENTS, DayCost, _Meter, _names
+from bench.deployments import DEPLOYMENTS, DayCost, _cluster_pids, _Meter, _names
+from bench.procfs import MIB
 
 
 def test_only_names_deployments_in_their_order() -> None:
     assert _names("cluster") == ["cluster"]
     assert _names(" cluster, local ") == ["local", "cluster"]
     assert _names(",".join(DEPLOYMENTS)) == list(DEPLOYMENTS)
-    with pytest.raises(argparse.ArgumentTypeError, match="yarn is not a deployment"):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^yarn is not a deployment; name some"):
         _names("local,yarn")
-    with pytest.raises(argparse.ArgumentTypeError, match="name some of local,s3,cluster"):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^yarn, k8s are not deployments"):
+        _names("yarn,k8s")
+    with pytest.raises(argparse.ArgumentTypeError, match="names no deployment"):
         _names(" , ")
 
 
-def test_each_day_gets_the_cpu_and_memory_since_the_day_before(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    machine = {"cpu": 100.0, "minio": 10.0, "memory": 1000.0}
-    monkeypatch.setattr(deployments, "machine_cpu_seconds", lambda: machine["cpu"])
-    monkeypatch.setattr(deployments, "named_cpu_seconds", lambda name: machine[name])
-    monkeypatch.setattr(deployments, "machine_memory_used_mb", lambda: machine["memory"])
-    meter = _Meter()
+@pytest.fixture
+def machine(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    """The machine's counters, as the test sets them: CPU, MinIO's CPU, RSS in MB per pid."""
+    state = {"cpu": 100.0, "minio": 10.0, "rss": 1000.0}
+    monkeypatch.setattr(deployments, "machine_cpu_seconds", lambda: state["cpu"])
+    monkeypatch.setattr(deployments, "named_cpu_seconds", lambda name: state[name])
+    monkeypatch.setattr(deployments, "process_tree_rss", lambda pid: state["rss"] * MIB)
+    return state
+
+
+def test_each_day_gets_its_own_cpu_and_peak(machine: dict[str, float]) -> None:
+    meter = _Meter(lambda: [1, 2], interval=3600)  # the test samples by hand
     try:
-        machine.update(cpu=150.0, minio=15.0, memory=4000.0)
-        meter.peak = 5000.0  # what the sampling thread saw during the day
+        machine.update(cpu=150.0, minio=15.0, rss=3000.0)
+        meter.sample()
+        machine.update(rss=1500.0)
         first = meter.day("2026-11-02", 1.5)
-        machine.update(cpu=170.0, minio=16.0, memory=1200.0)
+        machine.update(cpu=170.0, minio=16.0, rss=1200.0)
         second = meter.day("2026-11-03", 0.5)
     finally:
         meter.stop()
-    # the machine's CPU less MinIO's; the peak above what was in use at the start
-    assert first == DayCost("2026-11-02", 1.5, 45.0, 4000)
-    # the second day's peak starts from the end of the first, not from the first's peak
-    assert second == DayCost("2026-11-03", 0.5, 19.0, 3000)
+    # the machine's CPU less MinIO's; the peak of two roots' trees at 3000 MB each
+    assert first == DayCost("2026-11-02", 1.5, 45.0, 6000)
+    # the second day's peak is its own, not the first day's
+    assert second == DayCost("2026-11-03", 0.5, 19.0, 2400)
+
+
+def test_the_meter_samples_while_the_day_runs(
+    machine: dict[str, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: Iterator[float] = iter([1000.0, 9000.0])
+    monkeypatch.setattr(deployments, "process_tree_rss", lambda pid: next(sizes, 500.0) * MIB)
+    meter = _Meter(lambda: [1], interval=0.01)
+    try:
+        time.sleep(0.2)  # the thread sees 1000, 9000, then 500 MB
+        cost = meter.day("2026-11-02", 1.0)
+    finally:
+        meter.stop()
+    assert cost.peak_memory_mb == 9000
 
 
 def test_the_machine_counters_move() -> None:
-    meter = _Meter()
+    meter = _Meter(lambda: [os.getpid()])
     try:
         sum(i * i for i in range(3_000_000))
-        assert meter.day("2026-11-02", 1.0).cpu_seconds > 0
+        cost = meter.day("2026-11-02", 1.0)
     finally:
         meter.stop()
+    assert cost.cpu_seconds > 0 and cost.peak_memory_mb > 0
+
+
+def test_cluster_pids_are_read_from_the_scripts_pid_files(tmp_path: Path) -> None:
+    (tmp_path / "master.pid").write_text("101\n")
+    (tmp_path / "worker-0.pid").write_text("102")
+    (tmp_path / "worker-1.pid").write_text("")  # being written or cleared
+    (tmp_path / "worker-0.log").write_text("not a pid")
+    assert sorted(_cluster_pids(tmp_path)) == [101, 102]
+    assert _cluster_pids(tmp_path / "absent") == []

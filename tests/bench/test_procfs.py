@@ -8,7 +8,6 @@ from bench.procfs import (
     MIB,
     RssSampler,
     machine_cpu_seconds,
-    machine_memory_used_mb,
     measure_window,
     named_cpu_seconds,
 )
@@ -35,15 +34,10 @@ def test_the_sampler_measures_this_process() -> None:
     assert sampler.window(begin, end).peak_rss_mb == sampler.peak_mb("work")
 
 
-def test_machine_wide_cpu_and_memory_read_from_proc() -> None:
+def test_machine_wide_and_named_cpu_read_from_proc() -> None:
     before = machine_cpu_seconds()
     sum(i * i for i in range(2_000_000))
     assert machine_cpu_seconds() > before
-    assert (
-        0
-        < machine_memory_used_mb()
-        < os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / MIB
-    )
     assert named_cpu_seconds("no-such-process-name") == 0.0
     assert named_cpu_seconds(_own_name()) > 0
 
