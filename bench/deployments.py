@@ -33,7 +33,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -124,14 +124,19 @@ def _cluster_pids(folder: Path) -> list[int]:
     return pids
 
 
-def _backfill(name: str, env: dict[str, str], start: date, end: date, log: Path) -> list[DayCost]:
+CLI = (sys.executable, "-m", "lakehouse.cli")
+
+
+def _backfill(
+    name: str, env: dict[str, str], start: date, end: date, log: Path, cli: Sequence[str] = CLI
+) -> list[DayCost]:
     args = ["backfill", "--start", start.isoformat(), "--end", end.isoformat()]
     cluster = Path(env["SPARK_CLUSTER_DIR"]) if name == "cluster" else None
     days: list[DayCost] = []
     with (
         log.open("w") as handle,
         subprocess.Popen(
-            [sys.executable, "-m", "lakehouse.cli", *args],
+            [*cli, *args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

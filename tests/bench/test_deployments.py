@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bench import deployments
-from bench.deployments import DEPLOYMENTS, DayCost, _cluster_pids, _Meter, _names
+from bench.deployments import DEPLOYMENTS, DayCost, _backfill, _cluster_pids, _Meter, _names
 from bench.procfs import MIB
 
 
@@ -85,3 +87,39 @@ def test_cluster_pids_are_read_from_the_scripts_pid_files(tmp_path: Path) -> Non
     (tmp_path / "worker-0.log").write_text("not a pid")
     assert sorted(_cluster_pids(tmp_path)) == [101, 102]
     assert _cluster_pids(tmp_path / "absent") == []
+
+
+def _fake_cli(tmp_path: Path, lines: list[str], code: int) -> list[str]:
+    script = tmp_path / "cli.py"
+    script.write_text(
+        "import sys\n"
+        f"for line in {lines!r}:\n"
+        "    print(line, file=sys.stderr, flush=True)\n"
+        f"sys.exit({code})\n"
+    )
+    return [sys.executable, str(script)]
+
+
+def test_a_backfill_yields_a_cost_per_day_done_and_keeps_its_log(tmp_path: Path) -> None:
+    lines = ["ingesting", "2026-11-02 done in 12.5s", "2026-11-03 done in 7.0s", "bye"]
+    env = {**os.environ, "SPARK_CLUSTER_DIR": str(tmp_path / "cluster")}
+    log = tmp_path / "cluster.log"
+    days = _backfill(
+        "cluster", env, date(2026, 11, 2), date(2026, 11, 3), log, cli=_fake_cli(tmp_path, lines, 0)
+    )
+    assert [(d.day, d.seconds) for d in days] == [("2026-11-02", 12.5), ("2026-11-03", 7.0)]
+    assert log.read_text().splitlines() == lines
+
+
+def test_a_failed_backfill_names_itself_and_its_log(tmp_path: Path) -> None:
+    log = tmp_path / "local.log"
+    with pytest.raises(SystemExit, match=r"local: lakehouse backfill failed \(exit 3\), see "):
+        _backfill(
+            "local",
+            dict(os.environ),
+            date(2026, 11, 2),
+            date(2026, 11, 2),
+            log,
+            cli=_fake_cli(tmp_path, ["boom"], 3),
+        )
+    assert log.read_text() == "boom\n"
