@@ -236,7 +236,10 @@ def source_commit() -> dict[str, Any]:
 
     return {
         "commit": git("rev-parse", "HEAD") or None,
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # results written by an earlier run are not source: they do not make it dirty
+        "dirty": bool(
+            git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")
+        ),
     }
 
 

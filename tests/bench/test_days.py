@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
+from pathlib import Path
 
+import pytest
+
+from bench import days
 from bench.days import DayRun, layer_bounds
 
 
@@ -46,3 +51,30 @@ def test_each_message_is_charged_to_the_layer_it_ended_in() -> None:
     assert steps["reconcile: after its last progress message"] == ("reconcile", 5.0)
     assert steps["ingest: after its last progress message"] == ("ingest", 6.0)
     assert _day(3.0).summary()["setup_seconds"] == 3.0
+
+
+def test_only_source_changes_make_the_tree_dirty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.email=b@e", "-c", "user.name=b", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "bench" / "results" / "month.json").write_text("{}\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    monkeypatch.setattr(days, "REPO_ROOT", tmp_path)
+    assert days.source_commit()["dirty"] is False
+    # a result written by an earlier run of the same chain
+    (tmp_path / "bench" / "results" / "month.json").write_text('{"days": 30}\n')
+    assert days.source_commit()["dirty"] is False
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert days.source_commit() == {"commit": days.source_commit()["commit"], "dirty": True}
+    assert len(days.source_commit()["commit"]) == 40
