@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -59,15 +58,19 @@ def test_each_day_gets_its_own_cpu_and_peak(machine: dict[str, float]) -> None:
 def test_the_meter_samples_while_the_day_runs(
     machine: dict[str, float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sizes: Iterator[float] = iter([1000.0, 9000.0])
-    monkeypatch.setattr(deployments, "process_tree_rss", lambda pid: next(sizes, 500.0) * MIB)
+    sizes = [1000.0, 9000.0]  # then 500 MB for good
+    monkeypatch.setattr(
+        deployments, "process_tree_rss", lambda pid: (sizes.pop(0) if sizes else 500.0) * MIB
+    )
     meter = _Meter(lambda: [1], interval=0.01)
     try:
-        time.sleep(0.2)  # the thread sees 1000, 9000, then 500 MB
-        cost = meter.day("2026-11-02", 1.0)
+        deadline = time.monotonic() + 10
+        while sizes and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the thread has seen 1000 and 9000 MB
+        cost = meter.day("2026-11-02", 1.0)  # samples 500 MB itself
     finally:
         meter.stop()
-    assert cost.peak_memory_mb == 9000
+    assert not sizes and cost.peak_memory_mb == 9000
 
 
 def test_the_machine_counters_move() -> None:
