@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench.config import LAYERS
-from bench.stats import linear_fit, pairwise_exponent, rounded
+from bench.stats import linear_fit, mean, pairwise_exponent, rounded
 
 PREDICT_VOLUMES = (10_000_000, 100_000_000)
 MILLION = 1_000_000
@@ -155,18 +155,22 @@ def _line(costs: dict[str, Any], name: str) -> Line:
     return Line(float(costs[f"{name}_fixed"]), float(costs[f"{name}_per_million"]))
 
 
+def _cpu_at(costs: dict[str, dict[str, Any]], v0: int, volume: int, name: str) -> dict[str, float]:
+    """Per layer the CPU-seconds of line ``name`` (executor_cpu, driver_cpu) at ``volume``."""
+    at, base = volume / MILLION, v0 / MILLION
+    return {
+        layer: _line(c, name).at(at, base, float(c["growth_exponent"]))
+        for layer, c in costs.items()
+    }
+
+
 def predict(
     costs: dict[str, dict[str, Any]], v0: int, volume: int, assume: Assumptions
 ) -> dict[str, Any]:
     """Cores, executors, executor memory and driver cores for ``volume`` events a day."""
-    at, base = volume / MILLION, v0 / MILLION
-
-    def cpu(layer: str, name: str) -> float:
-        c = costs[layer]
-        return _line(c, name).at(at, base, float(c["growth_exponent"]))
-
-    executor = {layer: cpu(layer, "executor_cpu") for layer in costs}
-    driver = {layer: cpu(layer, "driver_cpu") for layer in costs}
+    at = volume / MILLION
+    executor = _cpu_at(costs, v0, volume, "executor_cpu")
+    driver = _cpu_at(costs, v0, volume, "driver_cpu")
     useful = assume.window_seconds * assume.efficiency
     cores = max(1, math.ceil(sum(executor.values()) / useful))
     executors = max(1, math.ceil(cores / assume.executor_cores))
@@ -217,13 +221,9 @@ def predict_day(
     driver's part runs on the driver, one core, while the executors wait); and the
     memory of the largest layer's line, what one process (driver and executors in one
     JVM, as the curve ran) would hold, without headroom."""
-    at, base = volume / MILLION, v0 / MILLION
-    executor = driver = 0.0
-    for c in costs.values():
-        growth = float(c["growth_exponent"])
-        executor += _line(c, "executor_cpu").at(at, base, growth)
-        driver += _line(c, "driver_cpu").at(at, base, growth)
-    memory = max(_line(c, "memory_mb").at(at) for c in costs.values())
+    executor = sum(_cpu_at(costs, v0, volume, "executor_cpu").values())
+    driver = sum(_cpu_at(costs, v0, volume, "driver_cpu").values())
+    memory = max(_line(c, "memory_mb").at(volume / MILLION) for c in costs.values())
     return {
         "cpu_seconds": round(executor + driver, 1),
         "seconds": round(driver + executor / (cores * assume.efficiency), 1),
@@ -250,8 +250,8 @@ def check_against(
     v0 = int(_measured(curve)[-1]["volume"])
     predicted = predict_day(costs, v0, int(run["volume"]), cores, assume)
     measured = {
-        "seconds": round(sum(seconds[1:]) / (len(seconds) - 1), 1),
-        "cpu_seconds": round(sum(cpu[1:]) / (len(cpu) - 1), 1),
+        "seconds": rounded(mean(seconds[1:]), 1),
+        "cpu_seconds": rounded(mean(cpu[1:]), 1),
         "memory_mb": round(max(memory[1:])),
     }
     return {

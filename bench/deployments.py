@@ -53,6 +53,7 @@ SCRIPTS = REPO_ROOT / "scripts"
 DONE = re.compile(r"(\d{4}-\d\d-\d\d) done in ([\d.]+)s")
 MINIO_USER, MINIO_PASSWORD = "minioadmin", "minioadmin-secret"
 DEPLOYMENTS = ("local", "s3", "cluster")
+CLI = (sys.executable, "-m", "lakehouse.cli")
 
 
 def _script(name: str, *args: str, env: dict[str, str]) -> None:
@@ -122,9 +123,6 @@ def _cluster_pids(folder: Path) -> list[int]:
         except (OSError, ValueError):
             continue  # stopped meanwhile
     return pids
-
-
-CLI = (sys.executable, "-m", "lakehouse.cli")
 
 
 def _backfill(
@@ -214,7 +212,7 @@ def _generate(args: argparse.Namespace, landing: Path, env: dict[str, str]) -> N
     generate = ["generate", "--seed", str(args.seed), "--start", args.start.isoformat()]
     generate += ["--days", str(args.days), "--volume", str(args.volume), "--out", str(landing)]
     subprocess.run(
-        [sys.executable, "-m", "lakehouse.cli", *generate],
+        [*CLI, *generate],
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
